@@ -1,0 +1,33 @@
+// Image loading with limits checked before the pixels are decoded, so a small file that declares
+// an enormous canvas is refused instead of allocated. Thread-safe (no shared state).
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace crossocr {
+
+struct ImageLimits {
+  std::uint64_t max_file_bytes = 64ull << 20;  // 64 MiB of encoded image
+  std::uint64_t max_pixels = 64ull << 20;      // 64 megapixels (an A4 page at 600 dpi is 35)
+};
+
+// A decoded image (8-bit BGR, alpha flattened onto white) or the reason it could not be had.
+struct LoadedImage {
+  cv::Mat pixels;
+  std::string error;  // names the cause; callers add the file name
+
+  bool ok() const { return error.empty(); }
+};
+
+// Reads `path`; "-" is not special here (the caller reads standard input into bytes).
+LoadedImage load_image(const std::string& path, const ImageLimits& limits = {});
+
+// Decodes an encoded image held in memory: PNG, JPEG, TIFF, BMP, WebP, GIF (first frame), and
+// whatever else OpenCV can read.
+LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits& limits = {});
+
+}  // namespace crossocr

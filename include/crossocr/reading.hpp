@@ -1,0 +1,31 @@
+// Reading: what one engine made of one image. A plain value type, safe to copy across threads.
+#pragma once
+
+#include <opencv2/core/types.hpp>
+
+#include <string>
+#include <vector>
+
+namespace crossocr {
+
+// One recognised character: its UTF-8 text, the engine's confidence in [0, 1] and its box in the
+// coordinates of the image as loaded (before any scaling done by preprocessing).
+struct Glyph {
+  std::string text;
+  double confidence = 0.0;
+  cv::Rect box;
+};
+
+struct Reading {
+  std::string engine;       // "local", "remote", ...
+  std::string text;         // what was read, UTF-8; lines separated by '\n'
+  double confidence = 0.0;  // [0, 1]: for local readings the mean glyph confidence
+  std::vector<Glyph> glyphs;
+  std::string variant;      // which preprocessing variant produced the text (local engine)
+  double latency_ms = 0.0;
+  std::string error;        // non-empty when the engine could not read the image
+
+  bool ok() const { return error.empty(); }
+};
+
+}  // namespace crossocr

@@ -1,0 +1,40 @@
+// TesseractEngine: an adapter over Tesseract's C++ API. It owns one TessBaseAPI per flavour
+// (dictionaries off for strips, on for pages), initialised once and reused for every image.
+// Not thread-safe: create one per thread (Tesseract's own rule for TessBaseAPI).
+#pragma once
+
+#include "crossocr/engine.hpp"
+#include "crossocr/preprocessor.hpp"
+
+#include <memory>
+#include <string>
+
+namespace crossocr {
+
+struct TesseractOptions {
+  std::string lang = "eng";
+  std::string tessdata_dir;  // empty: Tesseract's compiled-in default (TESSDATA_PREFIX honoured)
+  int psm = -1;              // page segmentation mode; -1 picks 7 (single line) for strips, 3 for pages
+  std::string charset;       // when non-empty, the only characters Tesseract may output
+};
+
+class TesseractEngine : public Engine {
+ public:
+  // Throws ConfigError when Tesseract cannot be initialised (missing or broken language data).
+  explicit TesseractEngine(const TesseractOptions& options);
+  ~TesseractEngine() override;
+  TesseractEngine(const TesseractEngine&) = delete;
+  TesseractEngine& operator=(const TesseractEngine&) = delete;
+
+  // Reads an already preprocessed variant; glyph boxes are mapped back to original coordinates.
+  Reading recognize(const Variant& variant, Layout layout);
+
+  // Reads `image` as given, without preprocessing (what stock Tesseract would see).
+  Reading read(const cv::Mat& image) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace crossocr

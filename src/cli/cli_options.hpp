@@ -1,0 +1,39 @@
+// Command-line flags → validated options. Kept apart from main() so flag handling can be tested
+// without starting a process.
+#pragma once
+
+#include "crossocr/runner.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace crossocr::cli {
+
+enum class OutputFormat { kText, kJson, kJsonl };
+
+// Exit statuses, documented in the README and --help.
+enum ExitCode : int {
+  kExitOk = 0,           // every image was read
+  kExitImageFailed = 1,  // at least one image could not be read (the others were)
+  kExitUsage = 2,        // bad flags or arguments
+  kExitConfig = 3,       // misconfiguration: Tesseract data missing, output not writable
+  kExitUnavailable = 4,  // the requested mode is not available in this build
+};
+
+struct CliOptions {
+  std::vector<std::string> images;
+  RunOptions run;
+  OutputFormat format = OutputFormat::kText;
+  std::string output_path;  // empty: standard output
+};
+
+struct ParseOutcome {
+  std::optional<CliOptions> options;  // empty when the process should exit with `exit_code`
+  int exit_code = kExitOk;
+};
+
+// Parses argv; --help and --version print and return an outcome without options.
+ParseOutcome parse_command_line(int argc, const char* const* argv);
+
+}  // namespace crossocr::cli

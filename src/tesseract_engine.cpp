@@ -1,0 +1,142 @@
+// The only file that includes Tesseract's headers.
+#include "crossocr/tesseract_engine.hpp"
+
+#include "crossocr/errors.hpp"
+
+#include <leptonica/allheaders.h>
+#include <opencv2/imgproc.hpp>
+#include <tesseract/baseapi.h>
+#include <tesseract/resultiterator.h>
+
+#include <chrono>
+#include <memory>
+
+namespace crossocr {
+namespace {
+
+struct TextDeleter {
+  void operator()(char* text) const { delete[] text; }
+};
+using TessText = std::unique_ptr<char, TextDeleter>;
+
+// Strips are codes and CAPTCHAs, not words: dictionaries there only pull readings towards
+// English. Documents are prose, where they help. Dictionaries load at Init only, hence two APIs.
+enum class Flavour { kStrip, kPage };
+
+std::unique_ptr<tesseract::TessBaseAPI> make_api(const TesseractOptions& options,
+                                                 Flavour flavour) {
+  auto api = std::make_unique<tesseract::TessBaseAPI>();
+  std::vector<std::string> names = {"debug_file"};
+  std::vector<std::string> values = {"/dev/null"};  // Tesseract's warnings would interleave output
+  if (flavour == Flavour::kStrip) {
+    names.insert(names.end(), {"load_system_dawg", "load_freq_dawg"});
+    values.insert(values.end(), {"0", "0"});
+  }
+  const char* datapath = options.tessdata_dir.empty() ? nullptr : options.tessdata_dir.c_str();
+  if (api->Init(datapath, options.lang.c_str(), tesseract::OEM_LSTM_ONLY, nullptr, 0, &names,
+                &values, false) != 0) {
+    throw ConfigError("Tesseract could not load language '" + options.lang + "' from " +
+                      (options.tessdata_dir.empty() ? std::string("its default tessdata folder")
+                                                    : "'" + options.tessdata_dir + "'") +
+                      ": install tesseract-ocr-" + options.lang +
+                      " or pass --tessdata DIR holding " + options.lang + ".traineddata");
+  }
+  // We fix polarity ourselves; a second inverted pass only costs time.
+  api->SetVariable("tessedit_do_invert", "0");
+  if (!options.charset.empty()) api->SetVariable("tessedit_char_whitelist", options.charset.c_str());
+  return api;
+}
+
+cv::Rect to_original(int left, int top, int right, int bottom, const Variant& variant) {
+  const double s = variant.scale > 0 ? variant.scale : 1.0;
+  const int x0 = static_cast<int>((left - variant.offset) / s);
+  const int y0 = static_cast<int>((top - variant.offset) / s);
+  const int x1 = static_cast<int>(std::ceil((right - variant.offset) / s));
+  const int y1 = static_cast<int>(std::ceil((bottom - variant.offset) / s));
+  return {std::max(0, x0), std::max(0, y0), std::max(1, x1 - x0), std::max(1, y1 - y0)};
+}
+
+}  // namespace
+
+struct TesseractEngine::Impl {
+  TesseractOptions options;
+  std::unique_ptr<tesseract::TessBaseAPI> strip_api;
+  std::unique_ptr<tesseract::TessBaseAPI> page_api;
+
+  tesseract::TessBaseAPI& api_for(Layout layout) {
+    auto& api = layout == Layout::kPage ? page_api : strip_api;
+    if (!api) api = make_api(options, layout == Layout::kPage ? Flavour::kPage : Flavour::kStrip);
+    return *api;
+  }
+};
+
+TesseractEngine::TesseractEngine(const TesseractOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = options;
+  impl_->api_for(Layout::kStrip);  // fail now, not on the first image, when the data is missing
+}
+
+TesseractEngine::~TesseractEngine() = default;
+
+Reading TesseractEngine::recognize(const Variant& variant, Layout layout) {
+  const auto start = std::chrono::steady_clock::now();
+  Reading reading;
+  reading.engine = "local";
+  reading.variant = variant.name;
+
+  cv::Mat gray = variant.image;
+  if (gray.channels() != 1) cv::cvtColor(gray, gray, cv::COLOR_BGR2GRAY);
+  if (!gray.isContinuous()) gray = gray.clone();
+
+  tesseract::TessBaseAPI& api = impl_->api_for(layout);
+  const int psm = impl_->options.psm >= 0 ? impl_->options.psm
+                  : layout == Layout::kPage ? tesseract::PSM_AUTO
+                                            : tesseract::PSM_SINGLE_LINE;
+  api.SetPageSegMode(static_cast<tesseract::PageSegMode>(psm));
+  api.SetImage(gray.data, gray.cols, gray.rows, 1, static_cast<int>(gray.step));
+  api.SetSourceResolution(300);  // unknown DPI would otherwise be guessed (and warned about)
+  if (api.Recognize(nullptr) != 0) {
+    reading.error = "Tesseract failed to recognise the image";
+    return reading;
+  }
+
+  // Text is rebuilt from the glyphs so that text and glyphs always agree, character for character.
+  double confidence_sum = 0.0;
+  std::unique_ptr<tesseract::ResultIterator> it(api.GetIterator());
+  if (it) {
+    bool first_line = true;
+    do {
+      if (it->Empty(tesseract::RIL_SYMBOL)) continue;
+      if (it->IsAtBeginningOf(tesseract::RIL_TEXTLINE)) {
+        if (!first_line) reading.text += '\n';
+        first_line = false;
+      } else if (it->IsAtBeginningOf(tesseract::RIL_WORD)) {
+        reading.text += ' ';
+      }
+      TessText symbol(it->GetUTF8Text(tesseract::RIL_SYMBOL));
+      if (!symbol) continue;
+      Glyph glyph;
+      glyph.text = symbol.get();
+      glyph.confidence = std::clamp(it->Confidence(tesseract::RIL_SYMBOL) / 100.0, 0.0, 1.0);
+      int left = 0, top = 0, right = 0, bottom = 0;
+      if (it->BoundingBox(tesseract::RIL_SYMBOL, &left, &top, &right, &bottom)) {
+        glyph.box = to_original(left, top, right, bottom, variant);
+      }
+      confidence_sum += glyph.confidence;
+      reading.text += glyph.text;
+      reading.glyphs.push_back(std::move(glyph));
+    } while (it->Next(tesseract::RIL_SYMBOL));
+  }
+  reading.confidence = reading.glyphs.empty() ? 0.0 : confidence_sum / reading.glyphs.size();
+  api.Clear();
+  reading.latency_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return reading;
+}
+
+Reading TesseractEngine::read(const cv::Mat& image) {
+  Variant as_is{"as-is", image, 1.0, 0};
+  return recognize(as_is, detect_layout(image));
+}
+
+}  // namespace crossocr
