@@ -1,0 +1,64 @@
+// Accuracy floors on the bundled labelled sets, through the built CLI as a user would run it.
+// The floors are what this version is known to reach, a little below the figures in the README,
+// so that a change that makes reading worse fails here.
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace crossocr {
+namespace {
+
+struct SetScore {
+  int images = 0;
+  int exact = 0;
+  double rate() const { return images == 0 ? 0.0 : static_cast<double>(exact) / images; }
+};
+
+std::string unescape(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size()) {
+      const char c = s[++i];
+      out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+SetScore score_set(const std::string& set) {
+  std::map<std::string, std::string> labels;
+  std::ifstream tsv(testing::data_path(set + "/labels.tsv"));
+  std::vector<std::string> args = {"--format", "jsonl"};
+  for (std::string line; std::getline(tsv, line);) {
+    const auto tab = line.find('\t');
+    const std::string file = testing::data_path(set + "/" + line.substr(0, tab));
+    labels[file] = unescape(line.substr(tab + 1));
+    args.push_back(file);
+  }
+  const auto run = testing::run_cli(args);
+  SetScore score;
+  std::istringstream out(run.out);
+  for (std::string line; std::getline(out, line);) {
+    const auto row = nlohmann::json::parse(line);
+    ++score.images;
+    if (row["text"] == labels.at(row["file"].get<std::string>())) ++score.exact;
+  }
+  EXPECT_EQ(score.images, static_cast<int>(labels.size())) << run.err;
+  return score;
+}
+
+TEST(Accuracy, XorStrips) {
+  const SetScore s = score_set("xor-strips");
+  RecordProperty("exact", std::to_string(s.rate()));
+  EXPECT_GE(s.rate(), CROSSOCR_XOR_FLOOR) << s.exact << "/" << s.images;
+}
+
+}  // namespace
+}  // namespace crossocr

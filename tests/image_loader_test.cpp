@@ -1,0 +1,129 @@
+#include "crossocr/image_loader.hpp"
+
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <leptonica/allheaders.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace crossocr {
+namespace {
+
+using testing::ScratchDir;
+using testing::kSeedStrip;
+
+TEST(ImageLoader, ReadsTheSeedStripAsBgr) {
+  const LoadedImage image = load_image(kSeedStrip);
+  ASSERT_TRUE(image.ok()) << image.error;
+  EXPECT_EQ(image.pixels.cols, 203);
+  EXPECT_EQ(image.pixels.rows, 50);
+  EXPECT_EQ(image.pixels.type(), CV_8UC3);
+}
+
+// Every format the issue names decodes to the same pixels as the PNG (lossless ones exactly,
+// JPEG and lossy WebP closely).
+class FormatTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(FormatTest, DecodesToTheSeedStripPixels) {
+  const cv::Mat reference = cv::imread(kSeedStrip, cv::IMREAD_COLOR);
+  ScratchDir dir;
+  const std::string ext = GetParam();
+  const std::string path = dir.file("seed." + ext);
+  if (ext == "gif") {
+    // OpenCV 4.6 cannot write GIF; Leptonica can.
+    PIX* pix = pixRead(kSeedStrip.c_str());
+    ASSERT_NE(pix, nullptr);
+    PIX* mapped = pixConvertRGBToColormap(pix, 1);
+    ASSERT_EQ(pixWrite(path.c_str(), mapped, IFF_GIF), 0);
+    pixDestroy(&mapped);
+    pixDestroy(&pix);
+  } else {
+    ASSERT_TRUE(cv::imwrite(path, reference));
+  }
+  const LoadedImage image = load_image(path);
+  ASSERT_TRUE(image.ok()) << ext << ": " << image.error;
+  ASSERT_EQ(image.pixels.size(), reference.size());
+  ASSERT_EQ(image.pixels.type(), CV_8UC3);
+  const double mean_difference = cv::norm(image.pixels, reference, cv::NORM_L1) / reference.total();
+  const bool lossy = ext == "jpg" || ext == "webp" || ext == "gif";
+  EXPECT_LE(mean_difference, lossy ? 30.0 : 0.0) << ext;
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, FormatTest,
+                         ::testing::Values("png", "jpg", "tiff", "bmp", "webp", "gif"));
+
+TEST(ImageLoader, FlattensAlphaOntoWhite) {
+  cv::Mat bgra(20, 20, CV_8UC4, cv::Scalar(0, 0, 0, 0));           // transparent black
+  bgra(cv::Rect(5, 5, 10, 10)).setTo(cv::Scalar(0, 0, 0, 255));    // opaque black square
+  std::vector<std::uint8_t> png;
+  ASSERT_TRUE(cv::imencode(".png", bgra, png));
+  const LoadedImage image = decode_image(png);
+  ASSERT_TRUE(image.ok()) << image.error;
+  EXPECT_EQ(image.pixels.at<cv::Vec3b>(0, 0), cv::Vec3b(255, 255, 255));
+  EXPECT_EQ(image.pixels.at<cv::Vec3b>(10, 10), cv::Vec3b(0, 0, 0));
+}
+
+TEST(ImageLoader, SixteenBitGreyBecomesEightBitBgr) {
+  cv::Mat grey16(10, 10, CV_16UC1, cv::Scalar(65535));
+  std::vector<std::uint8_t> png;
+  ASSERT_TRUE(cv::imencode(".png", grey16, png));
+  const LoadedImage image = decode_image(png);
+  ASSERT_TRUE(image.ok()) << image.error;
+  EXPECT_EQ(image.pixels.type(), CV_8UC3);
+  EXPECT_EQ(image.pixels.at<cv::Vec3b>(3, 3), cv::Vec3b(255, 255, 255));
+}
+
+struct BadInput {
+  std::string name;
+  std::string expected_error;
+};
+
+void PrintTo(const BadInput& input, std::ostream* os) { *os << input.name; }
+
+class BadInputTest : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(BadInputTest, IsRefusedWithItsCause) {
+  ScratchDir dir;
+  const std::vector<std::string> bad = testing::write_bad_inputs(dir);
+  const auto it = std::find_if(bad.begin(), bad.end(), [&](const std::string& p) {
+    return p.ends_with("/" + GetParam().name);
+  });
+  ASSERT_NE(it, bad.end());
+  const LoadedImage image = load_image(*it);
+  EXPECT_FALSE(image.ok());
+  EXPECT_TRUE(image.pixels.empty());
+  EXPECT_NE(image.error.find(GetParam().expected_error), std::string::npos) << image.error;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SixKinds, BadInputTest,
+    ::testing::Values(BadInput{"missing.png", "no such file"},
+                      BadInput{"empty.png", "file is empty"},
+                      BadInput{"notes.png", "not an image"},
+                      BadInput{"truncated.png", "PNG data is corrupt or truncated"},
+                      BadInput{"one-pixel.png", "1x1 pixels, too small"},
+                      BadInput{"huge.png", "declares 100000x100000 pixels, over the limit"}),
+    [](const auto& info) {
+      std::string n = info.param.name.substr(0, info.param.name.find('.'));
+      std::replace(n.begin(), n.end(), '-', '_');
+      return n;
+    });
+
+TEST(ImageLoader, LimitsAreConfigurable) {
+  ImageLimits tight;
+  tight.max_pixels = 203 * 50 - 1;
+  EXPECT_NE(load_image(kSeedStrip, tight).error.find("over the limit of 10149 pixels"),
+            std::string::npos);
+  tight = ImageLimits{};
+  tight.max_file_bytes = 100;
+  EXPECT_NE(load_image(kSeedStrip, tight).error.find("over the limit of 100"), std::string::npos);
+}
+
+TEST(ImageLoader, ADirectoryIsNotAnImage) {
+  ScratchDir dir;
+  EXPECT_NE(load_image(dir.path().string()).error.find("directory"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace crossocr

@@ -1,0 +1,48 @@
+#include "crossocr/output.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace crossocr {
+namespace {
+
+TEST(Output, JsonCarriesTextConfidenceGlyphsAndNoErrorOnSuccess) {
+  ImageResult r;
+  r.file = "a b.png";
+  r.reading.text = "Ab\n\"c\"";
+  r.reading.confidence = 0.91234;
+  r.reading.variant = "polarity";
+  r.reading.glyphs.push_back(Glyph{"A", 0.5, cv::Rect(1, 2, 3, 4)});
+  const std::string line = result_to_json(r);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  const auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(j["file"], "a b.png");
+  EXPECT_EQ(j["mode"], "local");
+  EXPECT_EQ(j["text"], "Ab\n\"c\"");
+  EXPECT_DOUBLE_EQ(j["confidence"].get<double>(), 0.912);
+  EXPECT_FALSE(j.contains("error"));
+  EXPECT_EQ(j["glyphs"][0]["box"], nlohmann::json({1, 2, 3, 4}));
+}
+
+TEST(Output, JsonOfAFailureCarriesTheError) {
+  ImageResult r;
+  r.file = "x.png";
+  r.reading.error = "file is empty";
+  const auto j = nlohmann::json::parse(result_to_json(r));
+  EXPECT_EQ(j["error"], "file is empty");
+  EXPECT_EQ(j["text"], "");
+}
+
+TEST(Output, InvalidUtf8InAFileNameDoesNotThrow) {
+  ImageResult r;
+  r.file = std::string("bad\xff.png");
+  EXPECT_NO_THROW(result_to_json(r));
+}
+
+TEST(Output, EscapedLinesUseTheLabelsTsvEscapes) {
+  EXPECT_EQ(escape_line("a\nb\tc\\d"), "a\\nb\\tc\\\\d");
+  EXPECT_EQ(escape_line("plain"), "plain");
+}
+
+}  // namespace
+}  // namespace crossocr

@@ -1,0 +1,81 @@
+#include "crossocr/errors.hpp"
+#include "crossocr/image_loader.hpp"
+#include "crossocr/local_engine.hpp"
+#include "crossocr/tesseract_engine.hpp"
+
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+namespace crossocr {
+namespace {
+
+using testing::kSeedStrip;
+
+TEST(LocalEngine, ReadsTheSeedStripExactlyWithGlyphs) {
+  const LoadedImage seed = load_image(kSeedStrip);
+  ASSERT_TRUE(seed.ok());
+  LocalEngine engine(LocalOptions{});
+  const Reading reading = engine.read(seed.pixels);
+  ASSERT_TRUE(reading.ok()) << reading.error;
+  EXPECT_EQ(reading.text, "ZGUVU");
+  EXPECT_EQ(reading.engine, "local");
+  ASSERT_EQ(reading.glyphs.size(), 5u);
+  const cv::Rect frame(0, 0, seed.pixels.cols, seed.pixels.rows);
+  int previous_x = -1;
+  for (std::size_t i = 0; i < reading.glyphs.size(); ++i) {
+    const Glyph& g = reading.glyphs[i];
+    EXPECT_EQ(g.text, std::string(1, "ZGUVU"[i]));
+    EXPECT_GT(g.confidence, 0.5);
+    EXPECT_LE(g.confidence, 1.0);
+    // Boxes are in the original image's coordinates, left to right, glyph-sized.
+    EXPECT_EQ((g.box & frame), g.box) << i;
+    EXPECT_GT(g.box.x, previous_x);
+    EXPECT_GT(g.box.height, 10);
+    EXPECT_LT(g.box.height, 50);
+    previous_x = g.box.x;
+  }
+  EXPECT_GT(reading.confidence, 0.5);
+}
+
+TEST(LocalEngine, AnEngineIsReusedAcrossImages) {
+  const LoadedImage seed = load_image(kSeedStrip);
+  LocalEngine engine(LocalOptions{});
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(engine.read(seed.pixels).text, "ZGUVU");
+}
+
+TEST(LocalEngine, ACharsetRestrictsWhatCanBeRead) {
+  const LoadedImage seed = load_image(kSeedStrip);
+  LocalOptions options;
+  options.tesseract.charset = "0123456789";
+  LocalEngine engine(options);
+  const Reading reading = engine.read(seed.pixels);
+  for (char c : reading.text) EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(c)) || c == ' ');
+}
+
+TEST(TesseractEngine, MissingLanguageDataIsAConfigErrorThatSaysWhatToDo) {
+  testing::ScratchDir empty;
+  TesseractOptions options;
+  options.tessdata_dir = empty.path().string();
+  try {
+    TesseractEngine engine(options);
+    FAIL() << "an engine without language data was created";
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("eng"), std::string::npos) << what;
+    EXPECT_NE(what.find("--tessdata"), std::string::npos) << what;
+  }
+}
+
+TEST(TesseractEngine, ReadsADocumentPageInPageMode) {
+  const LoadedImage page = load_image(testing::data_path("tesseract-testing/phototest.png"));
+  ASSERT_TRUE(page.ok()) << page.error;
+  LocalEngine engine(LocalOptions{});
+  const Reading reading = engine.read(page.pixels);
+  ASSERT_TRUE(reading.ok()) << reading.error;
+  EXPECT_NE(reading.text.find("quick brown dog"), std::string::npos) << reading.text;
+  EXPECT_NE(reading.text.find('\n'), std::string::npos);  // several lines
+}
+
+}  // namespace
+}  // namespace crossocr
