@@ -30,15 +30,12 @@ class DebugDump {
   int counter_ = 0;
 };
 
-double kGroundKernel = 2.5;
-double kTrace = 0.4;
 
 int odd(double x) {
   const int n = std::max(3, static_cast<int>(std::lround(x)));
   return n % 2 == 1 ? n : n + 1;
 }
 
-struct KernelFromEnv { KernelFromEnv() { if (auto* v = std::getenv("XK")) kGroundKernel = std::atof(v); if (auto* v = std::getenv("XT")) kTrace = std::atof(v); } } kfe;
 
 cv::Mat to_gray(const cv::Mat& image) {
   if (image.channels() == 1) return image.clone();
@@ -149,29 +146,28 @@ void remove_specks(cv::Mat& text, double glyph_height) {
   }
 }
 
+double knob(const char* name, double fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::atof(v) : fallback;
+}
+
 // Text whatever its polarity: light strokes on dark ground and dark strokes on light ground both
-// differ from their neighbourhood's median, which follows the ground (a median keeps straight
-// region edges, so a light polygon over a dark field does not leave a trace of its own).
+// differ from the ground, the majority of the light mask in a window a glyph wide. For a straight
+// region edge that majority flips exactly at the edge even with strokes around it (they are a
+// minority on both sides), so text crossing from one region into another stays whole.
 cv::Mat polarity_free_mask(const cv::Mat& gray, const TextMetrics& text_size) {
   const cv::Mat light = light_mask(gray);
-  // The ground is what survives removing everything stroke-thin: an opening takes away light
-  // strokes on dark ground, a closing fills dark strokes on light ground. Both keep the straight
-  // edges of a region, so text crossing from one region into another stays whole.
-  const int k = odd(text_size.stroke_width * kGroundKernel);
-  const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, {k, k});
   cv::Mat ground;
-  cv::morphologyEx(light, ground, cv::MORPH_OPEN, kernel);
-  cv::morphologyEx(ground, ground, cv::MORPH_CLOSE, kernel);
+  cv::medianBlur(light, ground, odd(text_size.glyph_height * knob("XK", 1.0)));
   cv::Mat text;
   cv::bitwise_xor(light, ground, text);
   if (std::getenv("XD")) { cv::imwrite("/tmp/x-light.png", light); cv::imwrite("/tmp/x-ground.png", ground); cv::imwrite("/tmp/x-text.png", text); }
-  // Where a stroke crosses a region's edge the ground's edge is interpolated and can be off by a
-  // pixel or two: that leaves hairline cuts in strokes and hairline slivers beside them. Strokes
-  // are several pixels wide, so a small closing mends the cuts and a small opening drops slivers.
-  const int trace = std::max(2, static_cast<int>(text_size.stroke_width * kTrace));
+  const int trace = std::max(2, static_cast<int>(text_size.stroke_width * knob("XT", 0.4)));
+  if (knob("XH", 1) > 0) {
   const cv::Mat hair = cv::getStructuringElement(cv::MORPH_ELLIPSE, {trace, trace});
   cv::morphologyEx(text, text, cv::MORPH_CLOSE, hair);
   cv::morphologyEx(text, text, cv::MORPH_OPEN, hair);
+  }
   remove_specks(text, text_size.glyph_height);
   return text;
 }
@@ -202,7 +198,7 @@ Preprocessed preprocess(const cv::Mat& image, const PreprocessOptions& options) 
 
   cv::Mat gray = to_gray(image);
   dump("gray", gray);
-  if (std::getenv("XM")) { cv::medianBlur(gray, gray, 3); dump("median", gray); }
+  if (knob("XM", 0) > 0) { cv::medianBlur(gray, gray, 3); dump("median", gray); }
 
   // A first look at the text at the original scale: polarity-free on strips, where inverted
   // regions are common, a plain threshold on pages.
