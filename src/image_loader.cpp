@@ -24,7 +24,19 @@ void silence_decoder_chatter() {
   });
 }
 
-LoadedImage failure(std::string why) { return LoadedImage{cv::Mat(), std::move(why)}; }
+LoadedImage failure(std::string why) { return LoadedImage{cv::Mat(), std::move(why), {}, {}}; }
+
+std::string mime_type(int leptonica_format) {
+  switch (leptonica_format) {
+    case IFF_PNG: return "image/png";
+    case IFF_JFIF_JPEG: return "image/jpeg";
+    case IFF_BMP: return "image/bmp";
+    case IFF_GIF: return "image/gif";
+    case IFF_WEBP: return "image/webp";
+    default:
+      return (leptonica_format >= IFF_TIFF && leptonica_format <= IFF_TIFF_JPEG) ? "image/tiff" : "";
+  }
+}
 
 std::string format_name(int leptonica_format) {
   switch (leptonica_format) {
@@ -142,7 +154,9 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
     return failure("image is " + std::to_string(decoded.cols) + "x" +
                    std::to_string(decoded.rows) + " pixels, too small to hold text");
   }
-  return LoadedImage{to_bgr8(decoded), {}};
+  return LoadedImage{to_bgr8(decoded), {},
+                     std::vector<std::uint8_t>(bytes.begin(), bytes.end()),
+                     header_known ? mime_type(format) : std::string()};
 }
 
 LoadedImage load_image(const std::string& path, const ImageLimits& limits) {

@@ -18,9 +18,9 @@ double weakest_glyph(const Reading& reading) {
 LocalEngine::LocalEngine(const LocalOptions& options)
     : options_(options), tesseract_(options.tesseract) {}
 
-Reading LocalEngine::read(const cv::Mat& image) {
+Reading LocalEngine::read(const LoadedImage& image) {
   const auto start = std::chrono::steady_clock::now();
-  const Preprocessed prepared = preprocess(image, options_.preprocess);
+  const Preprocessed prepared = preprocess(image.pixels, options_.preprocess);
 
   Reading best;
   bool have_best = false;

@@ -30,12 +30,11 @@ class DebugDump {
   int counter_ = 0;
 };
 
-
+// Kernel sizes must be odd and at least 3.
 int odd(double x) {
   const int n = std::max(3, static_cast<int>(std::lround(x)));
   return n % 2 == 1 ? n : n + 1;
 }
-
 
 cv::Mat to_gray(const cv::Mat& image) {
   if (image.channels() == 1) return image.clone();
@@ -58,11 +57,10 @@ cv::Mat minority_mask(const cv::Mat& gray) {
   return light;
 }
 
-// Size of the text in a mask (white on black), from its connected components and its distance
-// transform. Zero fields mean nothing looked like text.
+// Size of the text in a mask (white on black), from its connected components. Zero means
+// nothing looked like text.
 struct TextMetrics {
   double glyph_height = 0.0;
-  double stroke_width = 0.0;
 };
 
 TextMetrics measure_text(const cv::Mat& text_mask) {
@@ -84,11 +82,6 @@ TextMetrics measure_text(const cv::Mat& text_mask) {
     std::sort(heights.begin(), heights.end());
     m.glyph_height = heights[heights.size() * 3 / 4];
   }
-  // A stroke of width w has distances to its edge spread evenly over (0, w/2]: mean w/4.
-  cv::Mat distance;
-  cv::distanceTransform(text_mask, distance, cv::DIST_L2, 3);
-  const int on = cv::countNonZero(text_mask);
-  if (on > 0) m.stroke_width = 4.0 * cv::sum(distance)[0] / on;
   return m;
 }
 
@@ -115,7 +108,7 @@ double estimate_skew_degrees(const cv::Mat& text_mask) {
   return best_angle;
 }
 
-cv::Mat rotate_gray(const cv::Mat& gray, double degrees) {
+cv::Mat rotate_image(const cv::Mat& gray, double degrees) {
   const cv::Point2f center(gray.cols / 2.0f, gray.rows / 2.0f);
   cv::Mat rotated;
   cv::warpAffine(gray, rotated, cv::getRotationMatrix2D(center, degrees, 1.0), gray.size(),
@@ -146,30 +139,74 @@ void remove_specks(cv::Mat& text, double glyph_height) {
   }
 }
 
-double knob(const char* name, double fallback) {
-  const char* v = std::getenv(name);
-  return v ? std::atof(v) : fallback;
+// Pixels whose colour is no mix of the image's two main colours: coloured noise sprinkled along
+// strokes. A mix of two colours lies on the segment between them in colour space; noise lies off
+// it. Empty when the image is not essentially two-coloured (then "off the segment" means nothing).
+cv::Mat off_palette_pixels(const cv::Mat& image, const cv::Mat& light) {
+  if (image.channels() != 3) return {};
+  const cv::Scalar dark_colour = cv::mean(image, ~light), light_colour = cv::mean(image, light);
+  const cv::Vec3d d(dark_colour[0], dark_colour[1], dark_colour[2]);
+  const cv::Vec3d axis = cv::Vec3d(light_colour[0], light_colour[1], light_colour[2]) - d;
+  const double length2 = axis.dot(axis);
+  if (length2 < 1.0) return {};
+  const double limit = std::max(40.0, 0.25 * std::sqrt(length2));
+  cv::Mat noise(image.size(), CV_8U);
+  for (int r = 0; r < image.rows; ++r) {
+    const cv::Vec3b* in = image.ptr<cv::Vec3b>(r);
+    std::uint8_t* out = noise.ptr<std::uint8_t>(r);
+    for (int c = 0; c < image.cols; ++c) {
+      const cv::Vec3d p = cv::Vec3d(in[c][0], in[c][1], in[c][2]) - d;
+      const double t = std::clamp(p.dot(axis) / length2, 0.0, 1.0);
+      const cv::Vec3d off = p - t * axis;
+      out[c] = off.dot(off) > limit * limit ? 255 : 0;
+    }
+  }
+  if (cv::countNonZero(noise) > 0.05 * noise.total()) return {};
+  return noise;
+}
+
+// Where the ground is light: the majority of the light mask among the pixels not taken for text,
+// weighted by closeness. Counting text in the vote would drag the ground's edge along the strokes
+// that cross it; leaving out the current guess of the text lets the edge settle where the regions
+// meet.
+cv::Mat ground_without(const cv::Mat& light, const cv::Mat& text, double reach) {
+  cv::Mat ground_votes, light_votes;
+  const cv::Mat not_text = ~text;
+  not_text.convertTo(ground_votes, CV_32F, 1.0 / 255);
+  cv::Mat(light & not_text).convertTo(light_votes, CV_32F, 1.0 / 255);
+  cv::GaussianBlur(ground_votes, ground_votes, {0, 0}, reach);
+  cv::GaussianBlur(light_votes, light_votes, {0, 0}, reach);
+  return light_votes * 2 > ground_votes;
 }
 
 // Text whatever its polarity: light strokes on dark ground and dark strokes on light ground both
-// differ from the ground, the majority of the light mask in a window a glyph wide. For a straight
-// region edge that majority flips exactly at the edge even with strokes around it (they are a
-// minority on both sides), so text crossing from one region into another stays whole.
-cv::Mat polarity_free_mask(const cv::Mat& gray, const TextMetrics& text_size) {
-  const cv::Mat light = light_mask(gray);
+// differ from the ground. A first ground is the majority of the light mask in a window most of a
+// glyph wide (a median keeps straight region edges, and strokes are a minority on both sides of
+// one); it is then refined by voting without the text it implies. Off-palette noise sits on
+// strokes, so it counts as text.
+cv::Mat polarity_free_mask(const cv::Mat& light, const cv::Mat& noise,
+                           const TextMetrics& text_size) {
   cv::Mat ground;
-  cv::medianBlur(light, ground, odd(text_size.glyph_height * knob("XK", 1.0)));
+  cv::medianBlur(light, ground, odd(text_size.glyph_height * 0.6));
   cv::Mat text;
-  cv::bitwise_xor(light, ground, text);
-  if (std::getenv("XD")) { cv::imwrite("/tmp/x-light.png", light); cv::imwrite("/tmp/x-ground.png", ground); cv::imwrite("/tmp/x-text.png", text); }
-  const int trace = std::max(2, static_cast<int>(text_size.stroke_width * knob("XT", 0.4)));
-  if (knob("XH", 1) > 0) {
-  const cv::Mat hair = cv::getStructuringElement(cv::MORPH_ELLIPSE, {trace, trace});
-  cv::morphologyEx(text, text, cv::MORPH_CLOSE, hair);
-  cv::morphologyEx(text, text, cv::MORPH_OPEN, hair);
+  constexpr int kRefinements = 3;
+  for (int i = 0; i < kRefinements; ++i) {
+    cv::bitwise_xor(light, ground, text);
+    ground = ground_without(light, text, 0.07 * text_size.glyph_height);
   }
+  cv::bitwise_xor(light, ground, text);
+  if (!noise.empty()) text |= noise;
   remove_specks(text, text_size.glyph_height);
   return text;
+}
+
+// Enlarges a binary mask with smooth edges: interpolating and thresholding at half way keeps
+// strokes as wide as they were relative to the glyph, without staircase edges.
+cv::Mat upscale_mask(const cv::Mat& mask, double scale) {
+  cv::Mat big;
+  cv::resize(mask, big, {}, scale, scale, cv::INTER_CUBIC);
+  cv::threshold(big, big, 127, 255, cv::THRESH_BINARY);
+  return big;
 }
 
 // Dark text on white, with a white border: the form Tesseract's LSTM reads best.
@@ -198,47 +235,59 @@ Preprocessed preprocess(const cv::Mat& image, const PreprocessOptions& options) 
 
   cv::Mat gray = to_gray(image);
   dump("gray", gray);
-  if (knob("XM", 0) > 0) { cv::medianBlur(gray, gray, 3); dump("median", gray); }
-
-  // A first look at the text at the original scale: polarity-free on strips, where inverted
-  // regions are common, a plain threshold on pages.
   const bool strip = out.layout == Layout::kStrip;
-  // Before anything is known of the text, guess from the strip's height.
-  const TextMetrics guess{gray.rows * 0.4, std::max(2.0, gray.rows * 0.07)};
-  const cv::Mat rough = strip ? polarity_free_mask(gray, guess) : minority_mask(gray);
-  dump("rough", rough);
-  if (options.deskew) {
-    const double skew = estimate_skew_degrees(rough);
-    if (std::abs(skew) >= 0.5) gray = rotate_gray(gray, skew);
-  }
-
-  // Upscale small text to the height the LSTM reads best; never shrink.
-  TextMetrics text_size = measure_text(rough);
-  if (text_size.glyph_height <= 0) text_size.glyph_height = strip ? gray.rows * 0.5 : 20.0;
-  if (text_size.stroke_width <= 0) text_size.stroke_width = text_size.glyph_height * 0.12;
-  double scale = std::clamp(options.target_cap_height / text_size.glyph_height, 1.0, 8.0);
-  if (!strip) scale = std::min(scale, 2.0);
-  if (scale > 1.05) {
-    cv::resize(gray, gray, {}, scale, scale, cv::INTER_CUBIC);
-    text_size.glyph_height *= scale;
-    text_size.stroke_width *= scale;
-  } else {
-    scale = 1.0;
-  }
-  dump("scaled", gray);
-
-  if (out.layout == Layout::kPage) {
+  if (!strip) {
     // Documents: Tesseract's own layout analysis and thresholding do well on the grey image.
-    cv::Mat page = gray.clone();
-    out.variants.push_back(Variant{"gray", page, scale, 0});
-    dump("variant-gray", page);
+    const cv::Mat rough = minority_mask(gray);
+    if (options.deskew) {
+      const double skew = estimate_skew_degrees(rough);
+      if (std::abs(skew) >= 0.5) gray = rotate_image(gray, skew);
+    }
+    TextMetrics text_size = measure_text(rough);
+    if (text_size.glyph_height <= 0) text_size.glyph_height = 20.0;
+    double scale = std::clamp(options.target_cap_height / text_size.glyph_height, 1.0, 2.0);
+    if (scale > 1.05) {
+      cv::resize(gray, gray, {}, scale, scale, cv::INTER_CUBIC);
+    } else {
+      scale = 1.0;
+    }
+    out.variants.push_back(Variant{"gray", gray, scale, 0});
+    dump("variant-gray", gray);
     return out;
   }
 
+  cv::Mat colour = image;
+  cv::Mat light = light_mask(gray);
+  cv::Mat noise = off_palette_pixels(colour, light);
+  // Before anything is known of the text, guess its size from the strip's height.
+  const TextMetrics guess{gray.rows * 0.4};
+  cv::Mat rough = polarity_free_mask(light, noise, guess);
+  dump("rough", rough);
+  if (options.deskew) {
+    const double skew = estimate_skew_degrees(rough);
+    if (std::abs(skew) >= 0.5) {
+      gray = rotate_image(gray, skew);
+      if (image.channels() == 3) colour = rotate_image(image, skew);
+      light = light_mask(gray);
+      noise = off_palette_pixels(colour, light);
+      rough = polarity_free_mask(light, noise, guess);
+    }
+  }
+  TextMetrics text_size = measure_text(rough);
+  if (text_size.glyph_height <= 0) text_size.glyph_height = gray.rows * 0.5;
+  const cv::Mat text = polarity_free_mask(light, noise, text_size);
+  dump("text", text);
+
+  // Upscale small text to the height the LSTM reads best; never shrink.
+  double scale = std::clamp(options.target_cap_height / text_size.glyph_height, 1.0, 8.0);
+  if (scale <= 1.05) scale = 1.0;
+  cv::Mat scaled_gray = gray;
+  if (scale > 1.0) cv::resize(gray, scaled_gray, {}, scale, scale, cv::INTER_CUBIC);
+
   const int border = options.border;
-  out.variants.push_back(make_variant("polarity", polarity_free_mask(gray, text_size), scale,
-                                      border));
-  out.variants.push_back(make_variant("otsu", minority_mask(gray), scale, border));
+  out.variants.push_back(
+      make_variant("polarity", scale > 1.0 ? upscale_mask(text, scale) : text, scale, border));
+  out.variants.push_back(make_variant("otsu", minority_mask(scaled_gray), scale, border));
   for (const Variant& v : out.variants) dump("variant-" + v.name, v.image);
   return out;
 }

@@ -8,94 +8,171 @@
 #include <condition_variable>
 #include <exception>
 #include <filesystem>
-#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 namespace crossocr {
+namespace {
 
-ImageResult read_one(const ImageSource& source, std::size_t index, Engine& engine,
-                     const ImageLimits& limits) {
-  ImageResult result;
-  result.index = index;
-  result.file = source.name;
+// Readings of one image, filled in by whichever pools the mode needs.
+struct Slot {
+  std::optional<Reading> local;
+  std::optional<Reading> remote;
+};
+
+// The state the worker pools and the emitting thread share.
+class Batch {
+ public:
+  Batch(std::size_t size, bool needs_local, bool needs_remote)
+      : slots_(size), needs_local_(needs_local), needs_remote_(needs_remote) {}
+
+  void put(std::size_t i, Reading reading, bool remote) {
+    std::lock_guard lock(mutex_);
+    (remote ? slots_[i].remote : slots_[i].local) = std::move(reading);
+    ready_.notify_all();
+  }
+
+  void worker_started() {
+    std::lock_guard lock(mutex_);
+    ++running_;
+  }
+
+  void worker_finished(std::exception_ptr failure) {
+    std::lock_guard lock(mutex_);
+    --running_;
+    if (failure && !failure_) failure_ = failure;
+    if (failure) stop_ = true;
+    ready_.notify_all();
+  }
+
+  bool stopping() const { return stop_; }
+  void stop() { stop_ = true; }
+
+  // Waits until image `i` has every reading its mode needs; nothing when the workers ended first.
+  std::optional<Slot> take(std::size_t i) {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return complete(i) || running_ == 0 || failure_; });
+    if (!complete(i)) return std::nullopt;
+    Slot slot = std::move(slots_[i]);
+    slots_[i] = Slot{};
+    return slot;
+  }
+
+  std::exception_ptr failure() {
+    std::lock_guard lock(mutex_);
+    return failure_;
+  }
+
+ private:
+  bool complete(std::size_t i) const {
+    return (!needs_local_ || slots_[i].local) && (!needs_remote_ || slots_[i].remote);
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::vector<Slot> slots_;
+  bool needs_local_, needs_remote_;
+  int running_ = 0;
+  std::atomic<bool> stop_{false};
+  std::exception_ptr failure_;
+};
+
+unsigned pool_size(unsigned wanted, unsigned fallback, std::size_t work) {
+  const unsigned n = wanted != 0 ? wanted : std::max(1u, fallback);
+  return static_cast<unsigned>(std::min<std::size_t>(n, work));
+}
+
+}  // namespace
+
+Reading read_source(const ImageSource& source, Engine& engine, const ImageLimits& limits) {
   const LoadedImage loaded =
       source.from_memory ? decode_image(source.bytes, limits) : load_image(source.name, limits);
+  Reading reading;
   if (!loaded.ok()) {
-    result.reading.error = loaded.error;
-    return result;
+    reading.error = loaded.error;
+    return reading;
   }
   try {
-    result.reading = engine.read(loaded.pixels);
+    return engine.read(loaded);
   } catch (const cv::Exception& e) {
     // An OpenCV assertion on a strange image belongs to that image, not to the batch.
-    result.reading = Reading{};
-    result.reading.error = "image processing failed: " + std::string(e.err);
+    reading.error = "image processing failed: " + std::string(e.err);
+    return reading;
   }
-  return result;
 }
 
 void run_batch(const std::vector<ImageSource>& sources, const RunOptions& options,
-               const ResultSink& sink) {
-  if (options.mode != Mode::kLocal) {
-    throw ConfigError("remote and vote modes are not available yet; use --mode local");
+               const ResultSink& sink, std::shared_ptr<RemoteGate> gate) {
+  if (options.mode == Mode::kVote) {
+    throw ConfigError("vote mode is not available yet; use --mode local or --mode remote");
   }
   if (sources.empty()) return;
+  const bool needs_local = options.mode != Mode::kRemote;
+  const bool needs_remote = options.mode != Mode::kLocal;
+  if (!gate) gate = std::make_shared<RemoteGate>();
 
-  unsigned jobs = options.jobs != 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
-  jobs = static_cast<unsigned>(std::min<std::size_t>(jobs, sources.size()));
+  Batch batch(sources.size(), needs_local, needs_remote);
+  std::atomic<std::size_t> next_local{0}, next_remote{0};
 
-  std::mutex mutex;
-  std::condition_variable ready;
-  std::vector<std::optional<ImageResult>> slots(sources.size());
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> stop{false};
-  std::exception_ptr config_failure;
-  unsigned running = jobs;
-
-  auto worker = [&] {
+  auto local_worker = [&] {
+    std::exception_ptr failure;
     try {
-      // Each thread owns its engine: TessBaseAPI must never be shared.
-      LocalEngine engine(options.local);
-      for (std::size_t i; !stop && (i = next++) < sources.size();) {
+      LocalEngine engine(options.local);  // one per thread: TessBaseAPI is never shared
+      for (std::size_t i; !batch.stopping() && (i = next_local++) < sources.size();) {
         if (!options.local.preprocess.debug_dir.empty()) {
           engine.set_debug_name(std::to_string(i) + "-" +
                                 std::filesystem::path(sources[i].name).stem().string());
         }
-        ImageResult result = read_one(sources[i], i, engine, options.limits);
-        result.mode = options.mode;
-        std::lock_guard lock(mutex);
-        slots[i] = std::move(result);
-        ready.notify_one();
+        batch.put(i, read_source(sources[i], engine, options.limits), false);
       }
     } catch (...) {
-      std::lock_guard lock(mutex);
-      if (!config_failure) config_failure = std::current_exception();
-      stop = true;
+      failure = std::current_exception();
     }
-    std::lock_guard lock(mutex);
-    --running;
-    ready.notify_one();
+    batch.worker_finished(failure);
+  };
+  auto remote_worker = [&] {
+    std::exception_ptr failure;
+    try {
+      RemoteEngine engine(options.remote, gate);
+      for (std::size_t i; !batch.stopping() && (i = next_remote++) < sources.size();) {
+        batch.put(i, read_source(sources[i], engine, options.limits), true);
+      }
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    batch.worker_finished(failure);
   };
 
   std::vector<std::jthread> pool;
-  for (unsigned t = 0; t < jobs; ++t) pool.emplace_back(worker);
+  if (needs_local) {
+    const unsigned n = pool_size(options.jobs, std::thread::hardware_concurrency(), sources.size());
+    for (unsigned t = 0; t < n; ++t) {
+      batch.worker_started();
+      pool.emplace_back(local_worker);
+    }
+  }
+  if (needs_remote) {
+    for (unsigned t = 0; t < pool_size(options.remote_concurrency, 1, sources.size()); ++t) {
+      batch.worker_started();
+      pool.emplace_back(remote_worker);
+    }
+  }
 
   // Hand results out in input order as soon as each one and all before it are ready.
-  for (std::size_t emitted = 0; emitted < sources.size();) {
-    std::unique_lock lock(mutex);
-    ready.wait(lock, [&] { return slots[emitted].has_value() || running == 0; });
-    if (!slots[emitted]) break;  // the workers stopped early (configuration failure)
-    ImageResult result = std::move(*slots[emitted]);
-    slots[emitted].reset();
-    lock.unlock();
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    std::optional<Slot> slot = batch.take(i);
+    if (!slot) break;  // the workers stopped early (configuration failure)
+    ImageResult result;
+    result.index = i;
+    result.file = sources[i].name;
+    result.mode = options.mode;
+    result.reading = needs_local ? std::move(*slot->local) : std::move(*slot->remote);
     sink(result);
-    ++emitted;
   }
-  stop = true;
+  batch.stop();
   pool.clear();
-  if (config_failure) std::rethrow_exception(config_failure);
+  if (auto failure = batch.failure()) std::rethrow_exception(failure);
 }
 
 }  // namespace crossocr

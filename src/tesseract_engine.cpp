@@ -8,8 +8,10 @@
 #include <tesseract/baseapi.h>
 #include <tesseract/resultiterator.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <vector>
 
 namespace crossocr {
 namespace {
@@ -54,6 +56,42 @@ cv::Rect to_original(int left, int top, int right, int bottom, const Variant& va
   const int x1 = static_cast<int>(std::ceil((right - variant.offset) / s));
   const int y1 = static_cast<int>(std::ceil((bottom - variant.offset) / s));
   return {std::max(0, x0), std::max(0, y0), std::max(1, x1 - x0), std::max(1, y1 - y0)};
+}
+
+// A glyph with where Tesseract put it (pixels of the recognised image) and how it starts.
+struct PlacedGlyph {
+  Glyph glyph;
+  bool starts_line = false;
+  bool starts_word = false;
+  int left = 0, top = 0, right = 0, bottom = 0;
+};
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0.0;
+  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+  return values[values.size() / 2];
+}
+
+// CAPTCHAs and codes space their characters widely, and Tesseract takes some of those gaps for
+// word spaces. On a strip a space is kept only where the gap is clearly wider than the line's
+// usual gap between letters and wide in absolute terms, as between the words of a phrase.
+void drop_letter_spacing(std::vector<PlacedGlyph>& placed) {
+  std::size_t line_start = 0;
+  while (line_start < placed.size()) {
+    std::size_t line_end = line_start + 1;
+    while (line_end < placed.size() && !placed[line_end].starts_line) ++line_end;
+    std::vector<double> gaps, heights;
+    for (std::size_t i = line_start; i < line_end; ++i) {
+      heights.push_back(placed[i].bottom - placed[i].top);
+      if (i > line_start) gaps.push_back(std::max(0, placed[i].left - placed[i - 1].right));
+    }
+    const double usual_gap = median(gaps), glyph_height = median(heights);
+    for (std::size_t i = line_start + 1; i < line_end; ++i) {
+      const double gap = placed[i].left - placed[i - 1].right;
+      if (gap <= 2.0 * usual_gap || gap <= 0.35 * glyph_height) placed[i].starts_word = false;
+    }
+    line_start = line_end;
+  }
 }
 
 }  // namespace
@@ -101,31 +139,36 @@ Reading TesseractEngine::recognize(const Variant& variant, Layout layout) {
   }
 
   // Text is rebuilt from the glyphs so that text and glyphs always agree, character for character.
-  double confidence_sum = 0.0;
+  std::vector<PlacedGlyph> placed;
   std::unique_ptr<tesseract::ResultIterator> it(api.GetIterator());
   if (it) {
-    bool first_line = true;
     do {
       if (it->Empty(tesseract::RIL_SYMBOL)) continue;
-      if (it->IsAtBeginningOf(tesseract::RIL_TEXTLINE)) {
-        if (!first_line) reading.text += '\n';
-        first_line = false;
-      } else if (it->IsAtBeginningOf(tesseract::RIL_WORD)) {
-        reading.text += ' ';
-      }
       TessText symbol(it->GetUTF8Text(tesseract::RIL_SYMBOL));
       if (!symbol) continue;
-      Glyph glyph;
-      glyph.text = symbol.get();
-      glyph.confidence = std::clamp(it->Confidence(tesseract::RIL_SYMBOL) / 100.0, 0.0, 1.0);
-      int left = 0, top = 0, right = 0, bottom = 0;
-      if (it->BoundingBox(tesseract::RIL_SYMBOL, &left, &top, &right, &bottom)) {
-        glyph.box = to_original(left, top, right, bottom, variant);
+      PlacedGlyph p;
+      p.starts_line = it->IsAtBeginningOf(tesseract::RIL_TEXTLINE);
+      p.starts_word = it->IsAtBeginningOf(tesseract::RIL_WORD);
+      p.glyph.text = symbol.get();
+      p.glyph.confidence = std::clamp(it->Confidence(tesseract::RIL_SYMBOL) / 100.0, 0.0, 1.0);
+      if (it->BoundingBox(tesseract::RIL_SYMBOL, &p.left, &p.top, &p.right, &p.bottom)) {
+        p.glyph.box = to_original(p.left, p.top, p.right, p.bottom, variant);
       }
-      confidence_sum += glyph.confidence;
-      reading.text += glyph.text;
-      reading.glyphs.push_back(std::move(glyph));
+      placed.push_back(std::move(p));
     } while (it->Next(tesseract::RIL_SYMBOL));
+  }
+  if (layout == Layout::kStrip) drop_letter_spacing(placed);
+
+  double confidence_sum = 0.0;
+  for (std::size_t i = 0; i < placed.size(); ++i) {
+    if (placed[i].starts_line) {
+      if (i > 0) reading.text += '\n';
+    } else if (placed[i].starts_word) {
+      reading.text += ' ';
+    }
+    confidence_sum += placed[i].glyph.confidence;
+    reading.text += placed[i].glyph.text;
+    reading.glyphs.push_back(std::move(placed[i].glyph));
   }
   reading.confidence = reading.glyphs.empty() ? 0.0 : confidence_sum / reading.glyphs.size();
   api.Clear();
@@ -134,9 +177,9 @@ Reading TesseractEngine::recognize(const Variant& variant, Layout layout) {
   return reading;
 }
 
-Reading TesseractEngine::read(const cv::Mat& image) {
-  Variant as_is{"as-is", image, 1.0, 0};
-  return recognize(as_is, detect_layout(image));
+Reading TesseractEngine::read(const LoadedImage& image) {
+  Variant as_is{"as-is", image.pixels, 1.0, 0};
+  return recognize(as_is, detect_layout(image.pixels));
 }
 
 }  // namespace crossocr

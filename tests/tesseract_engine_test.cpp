@@ -16,7 +16,7 @@ TEST(LocalEngine, ReadsTheSeedStripExactlyWithGlyphs) {
   const LoadedImage seed = load_image(kSeedStrip);
   ASSERT_TRUE(seed.ok());
   LocalEngine engine(LocalOptions{});
-  const Reading reading = engine.read(seed.pixels);
+  const Reading reading = engine.read(seed);
   ASSERT_TRUE(reading.ok()) << reading.error;
   EXPECT_EQ(reading.text, "ZGUVU");
   EXPECT_EQ(reading.engine, "local");
@@ -41,7 +41,7 @@ TEST(LocalEngine, ReadsTheSeedStripExactlyWithGlyphs) {
 TEST(LocalEngine, AnEngineIsReusedAcrossImages) {
   const LoadedImage seed = load_image(kSeedStrip);
   LocalEngine engine(LocalOptions{});
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(engine.read(seed.pixels).text, "ZGUVU");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(engine.read(seed).text, "ZGUVU");
 }
 
 TEST(LocalEngine, ACharsetRestrictsWhatCanBeRead) {
@@ -49,7 +49,7 @@ TEST(LocalEngine, ACharsetRestrictsWhatCanBeRead) {
   LocalOptions options;
   options.tesseract.charset = "0123456789";
   LocalEngine engine(options);
-  const Reading reading = engine.read(seed.pixels);
+  const Reading reading = engine.read(seed);
   for (char c : reading.text) EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(c)) || c == ' ');
 }
 
@@ -71,7 +71,7 @@ TEST(TesseractEngine, ReadsADocumentPageInPageMode) {
   const LoadedImage page = load_image(testing::data_path("tesseract-testing/phototest.png"));
   ASSERT_TRUE(page.ok()) << page.error;
   LocalEngine engine(LocalOptions{});
-  const Reading reading = engine.read(page.pixels);
+  const Reading reading = engine.read(page);
   ASSERT_TRUE(reading.ok()) << reading.error;
   EXPECT_NE(reading.text.find("quick brown dog"), std::string::npos) << reading.text;
   EXPECT_NE(reading.text.find('\n'), std::string::npos);  // several lines

@@ -4,17 +4,17 @@
 // An Engine object is not thread-safe; the runner gives each worker thread its own.
 #pragma once
 
+#include "crossocr/image_loader.hpp"
 #include "crossocr/reading.hpp"
-
-#include <opencv2/core/mat.hpp>
 
 namespace crossocr {
 
 class Engine {
  public:
   virtual ~Engine() = default;
-  // `image` is 8-bit BGR as given by load_image(). Failures are reported in Reading::error.
-  virtual Reading read(const cv::Mat& image) = 0;
+  // `image` as given by load_image(): its pixels, and the encoded file for engines that send it
+  // on. Failures are reported in Reading::error.
+  virtual Reading read(const LoadedImage& image) = 0;
 };
 
 }  // namespace crossocr

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace crossocr {
 
@@ -16,13 +17,19 @@ struct ImageLimits {
 };
 
 // A decoded image (8-bit BGR, alpha flattened onto white) or the reason it could not be had.
+// The encoded bytes are kept so that a remote engine can send the original file.
 struct LoadedImage {
   cv::Mat pixels;
   std::string error;  // names the cause; callers add the file name
+  std::vector<std::uint8_t> encoded;
+  std::string mime;   // of `encoded`: "image/png", "image/jpeg", ...; empty when unknown
 
   bool ok() const { return error.empty(); }
 };
 
+// Images smaller than 4x4 pixels are refused: no glyph fits, and such files are almost always
+// tracking pixels or mistakes.
+//
 // Reads `path`; "-" is not special here (the caller reads standard input into bytes).
 LoadedImage load_image(const std::string& path, const ImageLimits& limits = {});
 

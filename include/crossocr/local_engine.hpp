@@ -22,7 +22,7 @@ struct LocalOptions {
 class LocalEngine : public Engine {
  public:
   explicit LocalEngine(const LocalOptions& options);  // throws ConfigError
-  Reading read(const cv::Mat& image) override;
+  Reading read(const LoadedImage& image) override;
 
   // Names the debug images of the next read (see PreprocessOptions::debug_dir).
   void set_debug_name(std::string name) { options_.preprocess.debug_name = std::move(name); }

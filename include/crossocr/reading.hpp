@@ -16,13 +16,28 @@ struct Glyph {
   cv::Rect box;
 };
 
+// What a remote reading adds: where the answer came from and what it cost.
+struct RemoteDetails {
+  std::string raw_answer;     // the model's answer before wrapping was removed
+  std::string model;
+  std::string finish_reason;  // "stop"; "length" means the answer was cut at max_tokens
+  std::string request_id;
+  long prompt_tokens = 0;
+  long completion_tokens = 0;
+  int attempts = 0;           // HTTP requests made, retries included (0 when from the cache)
+  int samples = 0;            // answers combined into this reading
+  bool from_cache = false;
+};
+
 struct Reading {
   std::string engine;       // "local", "remote", ...
   std::string text;         // what was read, UTF-8; lines separated by '\n'
   double confidence = 0.0;  // [0, 1]: for local readings the mean glyph confidence
+  std::string confidence_source;  // "glyphs", "logprobs", "samples" or "prior"
   std::vector<Glyph> glyphs;
   std::string variant;      // which preprocessing variant produced the text (local engine)
   double latency_ms = 0.0;
+  RemoteDetails remote;     // filled by remote engines only
   std::string error;        // non-empty when the engine could not read the image
 
   bool ok() const { return error.empty(); }

@@ -6,9 +6,11 @@
 #include "crossocr/image_loader.hpp"
 #include "crossocr/local_engine.hpp"
 #include "crossocr/reading.hpp"
+#include "crossocr/remote_engine.hpp"
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,20 +36,23 @@ struct ImageResult {
 
 struct RunOptions {
   Mode mode = Mode::kLocal;
-  unsigned jobs = 0;  // 0: one per hardware thread
+  unsigned jobs = 0;                // local reading threads; 0: one per hardware thread
+  unsigned remote_concurrency = 4;  // remote requests in flight at once
   ImageLimits limits;
   LocalOptions local;
+  RemoteOptions remote;
 };
 
 using ResultSink = std::function<void(const ImageResult&)>;
 
 // Calls `sink` once per source, in order, from the calling thread. Throws ConfigError when the
-// engines cannot be created; per-image failures arrive as results.
+// engines cannot be created; per-image failures arrive as results. `gate`, when given, is shared
+// by the remote engines (the caller can ask it afterwards whether the remote side failed).
 void run_batch(const std::vector<ImageSource>& sources, const RunOptions& options,
-               const ResultSink& sink);
+               const ResultSink& sink, std::shared_ptr<RemoteGate> gate = nullptr);
 
-// Reads one image on the calling thread with a caller-owned engine.
-ImageResult read_one(const ImageSource& source, std::size_t index, Engine& engine,
-                     const ImageLimits& limits);
+// Loads one source and reads it with a caller-owned engine; a load failure becomes the reading's
+// error.
+Reading read_source(const ImageSource& source, Engine& engine, const ImageLimits& limits);
 
 }  // namespace crossocr

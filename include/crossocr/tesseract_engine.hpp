@@ -30,7 +30,7 @@ class TesseractEngine : public Engine {
   Reading recognize(const Variant& variant, Layout layout);
 
   // Reads `image` as given, without preprocessing (what stock Tesseract would see).
-  Reading read(const cv::Mat& image) override;
+  Reading read(const LoadedImage& image) override;
 
  private:
   struct Impl;

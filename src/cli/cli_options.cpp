@@ -4,21 +4,50 @@
 
 #include <CLI/CLI.hpp>
 
-#include <iostream>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 
 namespace crossocr::cli {
+namespace {
+
+std::string default_config_path() {
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) {
+    return std::string(xdg) + "/crossocr/config.toml";
+  }
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return std::string(home) + "/.config/crossocr/config.toml";
+  }
+  return {};
+}
+
+bool is_loopback(const std::string& url) {
+  for (const char* host : {"://localhost", "://127.", "://[::1]"}) {
+    if (url.find(host) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string provider_names() {
+  std::string names;
+  for (const ProviderPreset& p : provider_presets()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+  return names;
+}
+
+}  // namespace
 
 ParseOutcome parse_command_line(int argc, const char* const* argv) {
   CliOptions o;
   CLI::App app{"crossocr: read the exact text of images with OpenCV + Tesseract (local), a vision\n"
-               "LLM (remote), or both cross-checked (vote).",
+               "LLM behind an OpenAI-compatible API (remote), or both cross-checked (vote).",
                "crossocr"};
   app.set_version_flag("--version", std::string("crossocr ") + version());
   app.footer(
       "Exit status: 0 all images read; 1 some image could not be read (the rest were);\n"
-      "2 bad usage; 3 misconfiguration (e.g. Tesseract data missing); 4 mode not available.\n"
-      "An IMAGE of - reads the image from standard input.");
+      "2 bad usage; 3 misconfiguration (e.g. Tesseract data or API key missing);\n"
+      "4 mode not available. An IMAGE of - reads the image from standard input.\n"
+      "Every option can also be set in the config file (TOML, `name = value`), and the remote\n"
+      "ones through CROSSOCR_* environment variables; flags win over both.");
 
   const std::map<std::string, Mode> modes = {
       {"local", Mode::kLocal}, {"remote", Mode::kRemote}, {"vote", Mode::kVote}};
@@ -27,31 +56,87 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   const std::map<std::string, Layout> layouts = {
       {"auto", Layout::kAuto}, {"strip", Layout::kStrip}, {"page", Layout::kPage}};
 
+  app.set_config("--config", default_config_path(), "read options from this TOML file");
   app.add_option("images", o.images, "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF)")
       ->required();
-  app.add_option("--mode", o.run.mode, "local: OpenCV + Tesseract, offline (default)")
+  app.add_option("--mode", o.run.mode,
+                 "local: OpenCV + Tesseract, offline (default); remote: vision LLM")
       ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
   app.add_option("--format", o.format, "text (default), json (one array) or jsonl (a line per image)")
       ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
   app.add_option("-o,--output", o.output_path, "write results to FILE as they are produced");
-  app.add_option("-j,--jobs", o.run.jobs, "threads reading images (default: all cores)")
+  app.add_option("-j,--jobs", o.run.jobs, "threads reading images locally (default: all cores)")
       ->check(CLI::Range(1u, 256u));
 
   auto& local = o.run.local;
+  const std::string local_group = "Local engine";
   app.add_option("--layout", local.preprocess.layout,
                  "auto (default), strip (one line of text) or page (a document)")
-      ->transform(CLI::CheckedTransformer(layouts, CLI::ignore_case));
+      ->transform(CLI::CheckedTransformer(layouts, CLI::ignore_case))->group(local_group);
   app.add_option("--psm", local.tesseract.psm,
                  "Tesseract page segmentation mode (default: 7 for strips, 3 for pages)")
-      ->check(CLI::Range(0, 13));
+      ->check(CLI::Range(0, 13))->group(local_group);
   app.add_option("--lang", local.tesseract.lang, "Tesseract language(s), e.g. eng or eng+deu")
-      ->capture_default_str();
+      ->capture_default_str()->group(local_group);
   app.add_option("--tessdata", local.tesseract.tessdata_dir, "folder holding LANG.traineddata")
-      ->check(CLI::ExistingDirectory);
+      ->check(CLI::ExistingDirectory)->group(local_group);
   app.add_option("--charset", local.tesseract.charset,
-                 "the only characters the local engine may output, e.g. ABCDEFGHJKLMNPQRSTUVWXYZ23456789");
+                 "the only characters the local engine may output, e.g. ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+      ->group(local_group);
   app.add_option("--debug-dir", local.preprocess.debug_dir,
-                 "write every preprocessing step of every image there as PNG");
+                 "write every preprocessing step of every image there as PNG")->group(local_group);
+
+  auto& remote = o.run.remote;
+  const std::string remote_group = "Remote engine";
+  std::string provider = "groq";
+  app.add_option("--provider", provider, "preset endpoint, key variable and model: " + provider_names())
+      ->check(CLI::IsMember([] {
+        std::vector<std::string> names;
+        for (const ProviderPreset& p : provider_presets()) names.emplace_back(p.name);
+        return names;
+      }()))
+      ->envname("CROSSOCR_PROVIDER")->capture_default_str()->group(remote_group);
+  auto* base_url = app.add_option("--base-url", remote.base_url,
+                                  "OpenAI-compatible API root; POSTs go to BASE/chat/completions")
+                       ->envname("CROSSOCR_BASE_URL")->group(remote_group);
+  auto* model = app.add_option("--model", remote.model, "vision model (default: the seed's, "
+                               "meta-llama/llama-4-scout-17b-16e-instruct on Groq)")
+                    ->envname("CROSSOCR_MODEL")->group(remote_group);
+  app.add_option("--prompt", remote.prompt, "instruction sent with the image (default: the seed's)")
+      ->envname("CROSSOCR_PROMPT")->group(remote_group);
+  app.add_option("--max-tokens", remote.max_tokens, "answer length cap")
+      ->check(CLI::Range(1, 100000))->capture_default_str()->group(remote_group);
+  app.add_option("--temperature", remote.temperature, "sampling temperature")
+      ->check(CLI::Range(0.0, 2.0))->capture_default_str()->group(remote_group);
+  app.add_option("--timeout", remote.timeout_s, "seconds per attempt, connection included")
+      ->check(CLI::Range(0.1, 3600.0))->envname("CROSSOCR_TIMEOUT")->capture_default_str()
+      ->group(remote_group);
+  app.add_option("--connect-timeout", remote.connect_timeout_s, "seconds to establish a connection")
+      ->check(CLI::Range(0.1, 600.0))->capture_default_str()->group(remote_group);
+  app.add_option("--retries", remote.retries,
+                 "further attempts on 408/409/429/498/5xx and network errors")
+      ->check(CLI::Range(0, 20))->envname("CROSSOCR_RETRIES")->capture_default_str()
+      ->group(remote_group);
+  app.add_option("--api-key-env", o.api_key_env,
+                 "environment variable holding the API key (default: the provider's, GROQ_API_KEY)")
+      ->envname("CROSSOCR_API_KEY_ENV")->group(remote_group);
+  app.add_option("--api-key-file", o.api_key_file, "file whose first line is the API key")
+      ->check(CLI::ExistingFile)->envname("CROSSOCR_API_KEY_FILE")->group(remote_group);
+  app.add_flag("!--no-cache", o.use_cache, "do not read or write the cache of remote readings")
+      ->group(remote_group);
+  app.add_option("--cache-file", o.cache_file,
+                 "SQLite cache of remote readings (default: ~/.cache/crossocr/remote.sqlite)")
+      ->envname("CROSSOCR_CACHE_FILE")->group(remote_group);
+  app.add_option("--remote-concurrency", o.run.remote_concurrency, "remote requests in flight")
+      ->check(CLI::Range(1u, 64u))->envname("CROSSOCR_REMOTE_CONCURRENCY")->capture_default_str()
+      ->group(remote_group);
+  app.add_option("--remote-samples", remote.samples,
+                 "ask N times and take the majority; confidence is the share that agreed")
+      ->check(CLI::Range(1, 10))->capture_default_str()->group(remote_group);
+  auto* logprobs = app.add_flag("--logprobs,!--no-logprobs", remote.logprobs,
+                                "ask for token log-probabilities (default: when the provider takes them)")
+                       ->group(remote_group);
+
   app.add_option("--max-pixels", o.run.limits.max_pixels,
                  "refuse images whose header declares more pixels")
       ->capture_default_str();
@@ -64,7 +149,44 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     const int status = app.exit(e);  // prints help, version or the error
     return ParseOutcome{std::nullopt, status == 0 ? kExitOk : kExitUsage};
   }
+
+  // The preset fills in what the user did not say.
+  const ProviderPreset& preset = *find_provider(provider);
+  remote.provider = provider;
+  if (base_url->count() == 0) remote.base_url = preset.base_url;
+  while (!remote.base_url.empty() && remote.base_url.back() == '/') remote.base_url.pop_back();
+  if (model->count() == 0) remote.model = preset.model;
+  if (logprobs->count() == 0) remote.logprobs = preset.accepts_logprobs;
+  if (o.api_key_env.empty()) o.api_key_env = preset.key_env;
+  if (o.use_cache) {
+    remote.cache_path = o.cache_file.empty() ? default_remote_cache_path() : o.cache_file;
+  }
   return ParseOutcome{std::move(o), kExitOk};
+}
+
+std::string resolve_api_key(CliOptions& o) {
+  auto& remote = o.run.remote;
+  if (!o.api_key_file.empty()) {
+    std::ifstream in(o.api_key_file);
+    std::getline(in, remote.api_key);
+    while (!remote.api_key.empty() && std::isspace(static_cast<unsigned char>(remote.api_key.back()))) {
+      remote.api_key.pop_back();
+    }
+    if (remote.api_key.empty()) return "the API key file " + o.api_key_file + " is empty";
+    return {};
+  }
+  if (!o.api_key_env.empty()) {
+    if (const char* key = std::getenv(o.api_key_env.c_str()); key && *key) {
+      remote.api_key = key;
+      return {};
+    }
+  }
+  const ProviderPreset* preset = find_provider(remote.provider);
+  const bool keyless_server = (preset && preset->key_env.empty()) || is_loopback(remote.base_url);
+  if (keyless_server) return {};
+  return "no API key for " + remote.base_url + ": set " +
+         (o.api_key_env.empty() ? std::string("GROQ_API_KEY") : o.api_key_env) +
+         ", or name another variable with --api-key-env, or a file with --api-key-file";
 }
 
 }  // namespace crossocr::cli

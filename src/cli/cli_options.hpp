@@ -26,7 +26,16 @@ struct CliOptions {
   RunOptions run;
   OutputFormat format = OutputFormat::kText;
   std::string output_path;  // empty: standard output
+  // Where the API key is read from; the key itself never passes through argv.
+  std::string api_key_env;  // empty: the provider's usual variable
+  std::string api_key_file;
+  bool use_cache = true;
+  std::string cache_file;   // empty: the per-user default
 };
+
+// Fills options.run.remote.api_key from the key file or variable. Returns an error message when a
+// key is needed and none is found; the message names where to put one, never a key.
+std::string resolve_api_key(CliOptions& options);
 
 struct ParseOutcome {
   std::optional<CliOptions> options;  // empty when the process should exit with `exit_code`

@@ -28,7 +28,15 @@ class ResultPrinter {
   void operator()(const ImageResult& result) {
     if (!result.ok()) {
       ++failed_;
-      std::cerr << "crossocr: " << result.file << ": " << result.reading.error << "\n";
+      // A fault that ends the remote side (bad key, retired model, endpoint down) is the same for
+      // every later image: say it in full once.
+      const std::string& error = result.reading.error;
+      if (error == last_error_) {
+        std::cerr << "crossocr: " << result.file << ": not read (same error as above)\n";
+      } else {
+        std::cerr << "crossocr: " << result.file << ": " << error << "\n";
+        last_error_ = error;
+      }
     }
     switch (format_) {
       case OutputFormat::kJson:
@@ -63,6 +71,7 @@ class ResultPrinter {
   std::size_t batch_size_;
   std::size_t printed_ = 0;
   std::size_t failed_ = 0;
+  std::string last_error_;
 };
 
 // Standard input can be read once, so at most one "-" is accepted.
@@ -90,12 +99,18 @@ int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
   ParseOutcome parsed = parse_command_line(argc, argv);
   if (!parsed.options) return parsed.exit_code;
-  const CliOptions& options = *parsed.options;
+  CliOptions& options = *parsed.options;
 
-  if (options.run.mode != crossocr::Mode::kLocal) {
-    std::cerr << "crossocr: --mode " << crossocr::to_string(options.run.mode)
-              << " is not available yet in this version; use --mode local\n";
+  if (options.run.mode == crossocr::Mode::kVote) {
+    std::cerr << "crossocr: --mode vote is not available yet in this version; use --mode local "
+                 "or --mode remote\n";
     return kExitUnavailable;
+  }
+  if (options.run.mode != crossocr::Mode::kLocal) {
+    if (const std::string problem = resolve_api_key(options); !problem.empty()) {
+      std::cerr << "crossocr: " << problem << "\n";
+      return kExitConfig;
+    }
   }
 
   std::vector<ImageSource> sources;

@@ -1,0 +1,155 @@
+#include "crossocr/metrics.hpp"
+
+#include "crossocr/alignment.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace crossocr {
+namespace {
+
+constexpr std::size_t kTopConfusions = 10;
+
+std::optional<double> ratio(long numerator, long denominator) {
+  if (denominator == 0) return std::nullopt;
+  return static_cast<double>(numerator) / static_cast<double>(denominator);
+}
+
+std::u32string lowered(std::u32string s) {
+  for (char32_t& c : s) c = to_lower(c);
+  return s;
+}
+
+// ASCII whitespace plus the Unicode spaces labels and engines actually produce (no-break,
+// ideographic, the typographic widths); zero-width characters are not word breaks.
+bool is_space(char32_t c) {
+  return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+         c == 0x205F || c == 0x3000;
+}
+
+std::vector<std::u32string> words_of(const std::u32string& text) {
+  std::vector<std::u32string> words;
+  std::u32string word;
+  for (char32_t c : text) {
+    if (!is_space(c)) {
+      word += c;
+    } else if (!word.empty()) {
+      words.push_back(std::move(word));
+      word.clear();
+    }
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  return words;
+}
+
+// Word error count: each distinct word gets a number, and the two number sequences go through
+// the same Levenshtein distance as characters do.
+long word_edit_distance(const std::u32string& expected, const std::u32string& got) {
+  std::map<std::u32string, char32_t> ids;
+  const auto intern = [&ids](const std::vector<std::u32string>& words) {
+    std::u32string symbols;
+    for (const std::u32string& w : words) {
+      symbols += ids.emplace(w, static_cast<char32_t>(ids.size())).first->second;
+    }
+    return symbols;
+  };
+  const std::u32string e = intern(words_of(expected));
+  const std::u32string g = intern(words_of(got));
+  return static_cast<long>(edit_distance(e, g));
+}
+
+bool differs_only_by_case(const AlignedPair& p) {
+  if (p.left.empty() || p.right.empty() || p.left == p.right) return false;
+  return lowered(to_code_points(p.left)) == lowered(to_code_points(p.right));
+}
+
+// Nearest rank: the smallest value with at least `percent`% of the values at or below it.
+// Integer arithmetic, so 95% of 20 is rank 19 and not 19.000000000000004 rounded up to 20.
+double nearest_rank(const std::vector<double>& sorted, long percent) {
+  const long n = static_cast<long>(sorted.size());
+  const long rank = std::max(1L, (percent * n + 99) / 100);
+  return sorted[static_cast<std::size_t>(rank - 1)];
+}
+
+}  // namespace
+
+SetMetrics compute_metrics(const std::vector<ScoredItem>& items, bool case_sensitive) {
+  SetMetrics m;
+  m.images = static_cast<int>(items.size());
+  m.case_sensitive = case_sensitive;
+
+  std::map<std::pair<std::string, std::string>, int> confusions;
+  std::vector<double> latencies;
+  latencies.reserve(items.size());
+  int wrong_flagged = 0;
+  int exact_unflagged = 0;
+
+  for (const ScoredItem& item : items) {
+    const std::string& got = item.failed ? std::string() : item.got;
+    const std::u32string expected_cp = to_code_points(item.expected);
+    const std::u32string got_cp = to_code_points(got);
+    const std::u32string expected_lower = lowered(expected_cp);
+    const std::u32string got_lower = lowered(got_cp);
+
+    const bool exact = item.expected == got;
+    const bool exact_ci = expected_lower == got_lower;
+    const bool right = case_sensitive ? exact : exact_ci;
+    m.exact += exact ? 1 : 0;
+    m.exact_ci += exact_ci ? 1 : 0;
+    m.wrong += right ? 0 : 1;
+
+    for (const AlignedPair& p : align(item.expected, got, case_sensitive)) {
+      if (differs_only_by_case(p)) ++m.case_errors;
+      if (p.op == EditOp::kMatch) continue;
+      ++m.char_errors;
+      ++confusions[{p.left, p.right}];
+    }
+    m.expected_chars += static_cast<long>(expected_cp.size());
+
+    m.word_errors += case_sensitive ? word_edit_distance(expected_cp, got_cp)
+                                    : word_edit_distance(expected_lower, got_lower);
+    m.expected_words += static_cast<long>(words_of(expected_cp).size());
+
+    latencies.push_back(item.latency_ms);
+    m.total_tokens += item.tokens;
+    m.failures += item.failed ? 1 : 0;
+    if (!item.status.empty()) ++m.status_counts[item.status];
+
+    if (item.flagged) {
+      ++m.flagged;
+      wrong_flagged += right ? 0 : 1;
+    } else {
+      exact_unflagged += right ? 1 : 0;
+    }
+  }
+
+  m.exact_rate = ratio(m.exact, m.images);
+  m.exact_ci_rate = ratio(m.exact_ci, m.images);
+  m.cer = ratio(m.char_errors, m.expected_chars);
+  m.wer = ratio(m.word_errors, m.expected_words);
+
+  // The map already iterates in byte order of (expected, got); a stable sort by count keeps
+  // that order among equal counts.
+  for (const auto& [pair, count] : confusions) {
+    m.top_confusions.push_back(Confusion{pair.first, pair.second, count});
+  }
+  std::stable_sort(m.top_confusions.begin(), m.top_confusions.end(),
+                   [](const Confusion& a, const Confusion& b) { return a.count > b.count; });
+  if (m.top_confusions.size() > kTopConfusions) m.top_confusions.resize(kTopConfusions);
+
+  if (!latencies.empty()) {
+    std::sort(latencies.begin(), latencies.end());
+    m.latency_median_ms = nearest_rank(latencies, 50);
+    m.latency_p95_ms = nearest_rank(latencies, 95);
+  }
+
+  const int unflagged = m.images - m.flagged;
+  m.flag_precision = ratio(wrong_flagged, m.flagged);
+  m.flag_recall = ratio(wrong_flagged, m.wrong);
+  m.unflagged_accuracy = ratio(exact_unflagged, unflagged);
+  m.coverage = ratio(unflagged, m.images);
+  return m;
+}
+
+}  // namespace crossocr

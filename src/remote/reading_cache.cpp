@@ -1,0 +1,88 @@
+#include "remote/reading_cache.hpp"
+
+#include "crossocr/remote_engine.hpp"
+#include "reading_json.hpp"
+
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+
+namespace crossocr::remote {
+namespace {
+
+struct Statement {
+  sqlite3_stmt* stmt = nullptr;
+  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr); }
+  ~Statement() { sqlite3_finalize(stmt); }
+};
+
+}  // namespace
+
+std::unique_ptr<ReadingCache> ReadingCache::open(const std::string& path, std::string* error) {
+  std::error_code ec;
+  const auto folder = std::filesystem::path(path).parent_path();
+  if (!folder.empty()) std::filesystem::create_directories(folder, ec);
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                             SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    if (error) *error = "cannot open cache " + path + ": " + sqlite3_errmsg(db);
+    sqlite3_close(db);
+    return nullptr;
+  }
+  sqlite3_busy_timeout(db, 5000);  // other threads and processes write the same file
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db,
+                              "PRAGMA journal_mode=WAL;"
+                              "CREATE TABLE IF NOT EXISTS readings("
+                              "  key TEXT PRIMARY KEY, reading TEXT NOT NULL, created INTEGER);",
+                              nullptr, nullptr, &message);
+  if (rc != SQLITE_OK) {
+    if (error) *error = "cannot use cache " + path + ": " + (message ? message : "unknown error");
+    sqlite3_free(message);
+    sqlite3_close(db);
+    return nullptr;
+  }
+  return std::unique_ptr<ReadingCache>(new ReadingCache(db));
+}
+
+ReadingCache::~ReadingCache() { sqlite3_close(db_); }
+
+std::optional<Reading> ReadingCache::find(const std::string& key) {
+  Statement q(db_, "SELECT reading FROM readings WHERE key = ?1");
+  if (q.stmt == nullptr) return std::nullopt;
+  sqlite3_bind_text(q.stmt, 1, key.c_str(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+  if (sqlite3_step(q.stmt) != SQLITE_ROW) return std::nullopt;
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(q.stmt, 0));
+  const auto j = nlohmann::json::parse(text ? text : "", nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  return reading_from_json(j);
+}
+
+void ReadingCache::store(const std::string& key, const Reading& reading) {
+  Statement q(db_, "INSERT OR REPLACE INTO readings(key, reading, created) VALUES(?1, ?2, ?3)");
+  if (q.stmt == nullptr) return;
+  const std::string value = reading_to_json(reading).dump(-1, ' ', false,
+                                                          nlohmann::json::error_handler_t::replace);
+  sqlite3_bind_text(q.stmt, 1, key.c_str(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(q.stmt, 2, value.c_str(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int64(q.stmt, 3, static_cast<sqlite3_int64>(std::time(nullptr)));
+  sqlite3_step(q.stmt);  // a failed write loses a cache entry, never a reading
+}
+
+}  // namespace crossocr::remote
+
+namespace crossocr {
+
+std::string default_remote_cache_path() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
+    return std::string(xdg) + "/crossocr/remote.sqlite";
+  }
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return std::string(home) + "/.cache/crossocr/remote.sqlite";
+  }
+  return ".crossocr-cache.sqlite";
+}
+
+}  // namespace crossocr

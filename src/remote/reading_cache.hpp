@@ -1,0 +1,34 @@
+// ReadingCache: remote readings stored in SQLite, keyed by a digest of everything that decides
+// the answer (image sent, endpoint, model, prompt, parameters). Repeated runs then cost nothing
+// and work offline. One connection per thread; SQLite's WAL mode lets threads and processes share
+// the file.
+#pragma once
+
+#include "crossocr/reading.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+struct sqlite3;
+
+namespace crossocr::remote {
+
+class ReadingCache {
+ public:
+  // Opens (creating folders and the table as needed). On failure returns nothing and says why in
+  // `error`: a cache that cannot be opened is not a reason to stop reading.
+  static std::unique_ptr<ReadingCache> open(const std::string& path, std::string* error);
+  ~ReadingCache();
+  ReadingCache(const ReadingCache&) = delete;
+  ReadingCache& operator=(const ReadingCache&) = delete;
+
+  std::optional<Reading> find(const std::string& key);
+  void store(const std::string& key, const Reading& reading);
+
+ private:
+  explicit ReadingCache(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+}  // namespace crossocr::remote

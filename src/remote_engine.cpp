@@ -1,0 +1,262 @@
+#include "crossocr/remote_engine.hpp"
+
+#include "remote/answer_cleaner.hpp"
+#include "remote/chat_completions.hpp"
+#include "remote/digest.hpp"
+#include "remote/http_client.hpp"
+#include "remote/reading_cache.hpp"
+#include "remote/retry_policy.hpp"
+#include "remote/upload_image.hpp"
+
+#include <array>
+#include <map>
+#include <random>
+#include <thread>
+
+namespace crossocr {
+namespace {
+
+constexpr std::array<ProviderPreset, 6> kPresets = {{
+    {"groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY",
+     "meta-llama/llama-4-scout-17b-16e-instruct", false},
+    {"openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "gpt-4o-mini", true},
+    {"openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "meta-llama/llama-4-scout",
+     false},
+    {"together", "https://api.together.xyz/v1", "TOGETHER_API_KEY",
+     "meta-llama/Llama-4-Scout-17B-16E-Instruct", true},
+    {"ollama", "http://localhost:11434/v1", "", "llama4:scout", false},
+    {"llamacpp", "http://localhost:8080/v1", "", "default", false},
+}};
+
+std::string describe(const remote::ProviderError& e) {
+  std::string detail = e.code.empty() ? e.type : e.code;
+  return detail.empty() ? e.message : e.message + " (" + detail + ")";
+}
+
+// 401/403, and a model the provider does not serve, will fail the same way for every image.
+bool is_configuration_fault(long status, const remote::ProviderError& e) {
+  return status == 401 || status == 403 || e.code == "model_decommissioned" ||
+         e.code == "model_not_found" || (status == 404 && e.type == "model_not_found");
+}
+
+struct Attempt {
+  remote::ChatAnswer answer;
+  std::string error;
+  int requests = 0;
+};
+
+}  // namespace
+
+std::span<const ProviderPreset> provider_presets() { return kPresets; }
+
+const ProviderPreset* find_provider(std::string_view name) {
+  for (const ProviderPreset& p : kPresets) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+void RemoteGate::wait_turn() {
+  std::unique_lock lock(mutex_);
+  const auto until = resume_at_;
+  lock.unlock();
+  if (until > std::chrono::steady_clock::now()) std::this_thread::sleep_until(until);
+}
+
+void RemoteGate::pause_until(std::chrono::steady_clock::time_point until) {
+  std::lock_guard lock(mutex_);
+  resume_at_ = std::max(resume_at_, until);
+}
+
+bool RemoteGate::trip(const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  if (!fault_.empty()) return false;
+  fault_ = reason;
+  return true;
+}
+
+std::string RemoteGate::tripped() const {
+  std::lock_guard lock(mutex_);
+  return fault_;
+}
+
+struct RemoteEngine::Impl {
+  RemoteOptions options;
+  std::shared_ptr<RemoteGate> gate;
+  remote::HttpClient http;
+  std::unique_ptr<remote::ReadingCache> cache;
+  std::mt19937 rng{std::random_device{}()};
+
+  std::string endpoint() const { return options.base_url + "/chat/completions"; }
+
+  std::string cache_key(const std::string& data_url, double temperature) const {
+    // Everything that can change the answer; the key itself never leaves this machine.
+    return remote::sha256_hex(options.base_url + '\n' + options.model + '\n' + options.prompt +
+                              '\n' + std::to_string(options.max_tokens) + '\n' +
+                              std::to_string(temperature) + '\n' +
+                              std::to_string(options.samples) + '\n' + data_url);
+  }
+
+  Attempt ask(const std::string& body) {
+    remote::HttpRequest request;
+    request.url = endpoint();
+    request.headers = {"Content-Type: application/json", "Accept: application/json"};
+    if (!options.api_key.empty()) request.headers.push_back("Authorization: Bearer " + options.api_key);
+    request.body = body;
+    request.timeout_s = options.timeout_s;
+    request.connect_timeout_s = options.connect_timeout_s;
+    request.max_response_bytes = options.max_response_bytes;
+
+    Attempt attempt;
+    for (int retry = 0;; ++retry) {
+      gate->wait_turn();
+      if (std::string fault = gate->tripped(); !fault.empty()) {
+        attempt.error = fault;
+        return attempt;
+      }
+      const remote::HttpResponse response = http.post(request);
+      ++attempt.requests;
+
+      std::string failure;
+      if (!response.transport_ok()) {
+        failure = "no answer from " + endpoint() + ": " + response.transport_error;
+      } else if (response.status == 200) {
+        attempt.answer = remote::parse_answer(response.body);
+        if (attempt.answer.error.empty()) return attempt;
+        attempt.error = attempt.answer.error;  // a complete but unusable body: not retried
+        return attempt;
+      } else {
+        const remote::ProviderError e = remote::parse_error(response.body);
+        failure = "HTTP " + std::to_string(response.status) + " from " + endpoint() + ": " + describe(e);
+        if (is_configuration_fault(response.status, e)) {
+          std::string fault = failure;
+          if (response.status != 401 && response.status != 403) {
+            fault += "; model '" + options.model + "' is not served there: choose another with "
+                     "--model, or another provider with --provider";
+          } else {
+            fault += "; check the API key (--api-key-env / --api-key-file)";
+          }
+          gate->trip(fault);
+          attempt.error = fault;
+          return attempt;
+        }
+      }
+
+      const bool retryable = !response.transport_ok() || remote::is_retryable_status(response.status);
+      const bool allowed = remote::server_says_retry(response.headers).value_or(retryable);
+      if (!allowed || retry >= options.retries) {
+        attempt.error = failure + (attempt.requests > 1
+                                       ? " (after " + std::to_string(attempt.requests) + " attempts)"
+                                       : "");
+        if (!response.transport_ok()) {
+          // An endpoint that cannot be reached will not be reached for the next image either.
+          gate->trip("remote endpoint unavailable: " + attempt.error);
+        }
+        return attempt;
+      }
+      const auto delay = remote::server_requested_delay(response.headers)
+                             .value_or(remote::backoff_delay(retry, rng));
+      if (response.status == 429) {
+        gate->pause_until(std::chrono::steady_clock::now() + delay);  // the limit is per key
+      } else {
+        std::this_thread::sleep_for(delay);
+      }
+    }
+  }
+};
+
+RemoteEngine::RemoteEngine(RemoteOptions options, std::shared_ptr<RemoteGate> gate)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->gate = gate ? std::move(gate) : std::make_shared<RemoteGate>();
+  if (!impl_->options.cache_path.empty()) {
+    std::string error;
+    impl_->cache = remote::ReadingCache::open(impl_->options.cache_path, &error);
+  }
+}
+
+RemoteEngine::~RemoteEngine() = default;
+
+Reading RemoteEngine::read(const LoadedImage& image) {
+  const auto start = std::chrono::steady_clock::now();
+  const RemoteOptions& o = impl_->options;
+  Reading reading;
+  reading.engine = "remote";
+  reading.remote.model = o.model;
+  auto finish = [&](Reading& r) -> Reading& {
+    r.latency_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  };
+
+  if (std::string fault = impl_->gate->tripped(); !fault.empty()) {
+    reading.error = fault;
+    return finish(reading);
+  }
+  const remote::UploadImage upload = remote::prepare_upload(image);
+  if (!upload.error.empty()) {
+    reading.error = upload.error;
+    return finish(reading);
+  }
+  // Agreement between samples means something only if the samples can differ.
+  const double temperature = o.samples > 1 && o.temperature == 0.0 ? 0.7 : o.temperature;
+  const std::string key = impl_->cache_key(upload.data_url, temperature);
+  if (impl_->cache) {
+    if (auto cached = impl_->cache->find(key)) {
+      cached->remote.from_cache = true;
+      cached->remote.attempts = 0;
+      return finish(*cached);
+    }
+  }
+
+  remote::ChatRequest request;
+  request.model = o.model;
+  request.prompt = o.prompt;
+  request.image_data_url = upload.data_url;
+  request.max_tokens = o.max_tokens;
+  request.temperature = temperature;
+  request.logprobs = o.logprobs;
+  const std::string body = remote::to_request_body(request);
+
+  std::map<std::string, int> votes;
+  remote::ChatAnswer first;
+  for (int s = 0; s < std::max(1, o.samples); ++s) {
+    Attempt attempt = impl_->ask(body);
+    reading.remote.attempts += attempt.requests;
+    if (!attempt.error.empty()) {
+      if (s == 0) {
+        reading.error = attempt.error;
+        return finish(reading);
+      }
+      break;  // keep the samples we have
+    }
+    if (s == 0) first = attempt.answer;
+    ++votes[remote::clean_answer(attempt.answer.content)];
+    reading.remote.prompt_tokens += attempt.answer.prompt_tokens;
+    reading.remote.completion_tokens += attempt.answer.completion_tokens;
+    ++reading.remote.samples;
+  }
+
+  reading.remote.raw_answer = first.content;
+  reading.remote.finish_reason = first.finish_reason;
+  reading.remote.request_id = first.request_id;
+  if (!first.model.empty()) reading.remote.model = first.model;
+  if (reading.remote.samples > 1) {
+    const auto best = std::max_element(votes.begin(), votes.end(),
+                                       [](const auto& a, const auto& b) { return a.second < b.second; });
+    reading.text = best->first;
+    reading.confidence = static_cast<double>(best->second) / reading.remote.samples;
+    reading.confidence_source = "samples";
+  } else {
+    reading.text = remote::clean_answer(first.content);
+    reading.confidence = first.token_probability.value_or(o.prior_confidence);
+    reading.confidence_source = first.token_probability ? "logprobs" : "prior";
+  }
+  // An answer cut at max_tokens is usually a model repeating itself: not to be trusted.
+  if (first.finish_reason == "length") reading.confidence *= 0.5;
+
+  if (impl_->cache) impl_->cache->store(key, reading);
+  return finish(reading);
+}
+
+}  // namespace crossocr
