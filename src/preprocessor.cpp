@@ -85,24 +85,31 @@ TextMetrics measure_text(const cv::Mat& text_mask) {
   return m;
 }
 
-// Skew from the projection profile: rows of a level text line are either full or empty, so
-// their variance peaks at the right angle. Searched on a small copy; returns degrees.
+// Skew from the projection profile: rows of a level text line are either full or empty, so the
+// variance of the row counts peaks at the right angle. Each angle is tried on the text pixels'
+// coordinates rather than on a rotated image; returns degrees.
 double estimate_skew_degrees(const cv::Mat& text_mask) {
-  cv::Mat small = text_mask;
-  const double shrink = std::min(1.0, 600.0 / std::max(text_mask.cols, text_mask.rows));
-  if (shrink < 1.0) cv::resize(text_mask, small, {}, shrink, shrink, cv::INTER_AREA);
-  const cv::Point2f center(small.cols / 2.0f, small.rows / 2.0f);
+  std::vector<cv::Point> ink;
+  cv::findNonZero(text_mask, ink);
+  if (ink.size() < 16) return 0.0;
+  // Large pages: a sample of the ink gives the same profile shape.
+  const std::size_t stride = std::max<std::size_t>(1, ink.size() / 20000);
+  const double cx = text_mask.cols / 2.0, cy = text_mask.rows / 2.0;
+  const int span = static_cast<int>(std::hypot(text_mask.cols, text_mask.rows)) + 2;
+  std::vector<int> rows(static_cast<std::size_t>(span));
   double best_angle = 0.0, best_score = -1.0;
   for (double angle = -8.0; angle <= 8.0001; angle += 0.5) {
-    cv::Mat rotated;
-    cv::warpAffine(small, rotated, cv::getRotationMatrix2D(center, angle, 1.0), small.size(),
-                   cv::INTER_NEAREST, cv::BORDER_CONSTANT, cv::Scalar(0));
-    cv::Mat rows;
-    cv::reduce(rotated, rows, 1, cv::REDUCE_SUM, CV_64F);
-    cv::Scalar mean, stddev;
-    cv::meanStdDev(rows, mean, stddev);
-    // Prefer the smallest rotation among equals: rotating costs sharpness.
-    const double score = stddev[0] * stddev[0] * (1.0 - 0.002 * std::abs(angle));
+    const double t = angle * CV_PI / 180.0, sin_t = std::sin(t), cos_t = std::cos(t);
+    std::fill(rows.begin(), rows.end(), 0);
+    for (std::size_t i = 0; i < ink.size(); i += stride) {
+      const double y = (ink[i].y - cy) * cos_t - (ink[i].x - cx) * sin_t;  // as warpAffine would
+      ++rows[static_cast<std::size_t>(std::lround(y + span / 2.0))];
+    }
+    double sum_squares = 0.0;
+    for (int n : rows) sum_squares += static_cast<double>(n) * n;
+    // The sum of squared counts grows with the variance (the total is fixed). Prefer the smallest
+    // rotation among equals: rotating costs sharpness.
+    const double score = sum_squares * (1.0 - 0.002 * std::abs(angle));
     if (score > best_score) best_score = score, best_angle = angle;
   }
   return best_angle;
@@ -116,8 +123,8 @@ cv::Mat rotate_image(const cv::Mat& gray, double degrees) {
   return rotated;
 }
 
-// Removes components too small to be part of a glyph, and those at the image's edge that are
-// much shorter than a glyph (corners of shapes cut by the frame).
+// Removes components too small to be part of a glyph, and those at (or within a few pixels of)
+// the image's edge that are much shorter than a glyph: corners of shapes cut by the frame.
 void remove_specks(cv::Mat& text, double glyph_height) {
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(text, labels, stats, centroids, 8, CV_32S);
@@ -127,7 +134,9 @@ void remove_specks(cv::Mat& text, double glyph_height) {
   for (int i = 1; i < n; ++i) {
     const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
     const int w = stats.at<int>(i, cv::CC_STAT_WIDTH), h = stats.at<int>(i, cv::CC_STAT_HEIGHT);
-    const bool at_edge = x == 0 || y == 0 || x + w == text.cols || y + h == text.rows;
+    const int margin = std::max(2, static_cast<int>(glyph_height * 0.15));
+    const bool at_edge = x < margin || y < margin || x + w > text.cols - margin ||
+                         y + h > text.rows - margin;
     if (stats.at<int>(i, cv::CC_STAT_AREA) < min_area || (at_edge && h < glyph_height * 0.6)) {
       keep[i] = 0;
     }
@@ -284,9 +293,18 @@ Preprocessed preprocess(const cv::Mat& image, const PreprocessOptions& options) 
   cv::Mat scaled_gray = gray;
   if (scale > 1.0) cv::resize(gray, scaled_gray, {}, scale, scale, cv::INTER_CUBIC);
 
+  // Candidates in the order they are worth reading: the polarity-free mask; the same mask with
+  // strokes one pixel bolder (thin fonts break apart when binarised); a mask from a wider ground
+  // window (dense text near region edges); a plain threshold, for images with one polarity.
+  const cv::Mat polarity = scale > 1.0 ? upscale_mask(text, scale) : text;
+  cv::Mat bold;
+  cv::dilate(polarity, bold, cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3}));
+  const cv::Mat wide = polarity_free_mask(light, noise, TextMetrics{text_size.glyph_height * 1.35});
   const int border = options.border;
+  out.variants.push_back(make_variant("polarity", polarity, scale, border));
+  out.variants.push_back(make_variant("bold", bold, scale, border));
   out.variants.push_back(
-      make_variant("polarity", scale > 1.0 ? upscale_mask(text, scale) : text, scale, border));
+      make_variant("wide-ground", scale > 1.0 ? upscale_mask(wide, scale) : wide, scale, border));
   out.variants.push_back(make_variant("otsu", minority_mask(scaled_gray), scale, border));
   for (const Variant& v : out.variants) dump("variant-" + v.name, v.image);
   return out;

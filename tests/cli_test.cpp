@@ -1,4 +1,5 @@
 // The built crossocr binary, run as a process the way a user runs it.
+#include "fake_provider.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -100,13 +101,91 @@ TEST(Cli, OutputFileReceivesTheResults) {
   EXPECT_EQ(nlohmann::json::parse(line)["text"], "ZGUVU");
 }
 
-TEST(Cli, RemoteAndVoteSayTheyAreNotAvailableYet) {
-  for (const char* mode : {"remote", "vote"}) {
-    const auto r = run_cli({"--mode", mode, kSeedStrip});
-    EXPECT_EQ(r.exit_code, 4) << mode;
-    EXPECT_EQ(r.out, "");
-    EXPECT_NE(r.err.find("not available yet"), std::string::npos) << r.err;
+TEST(Cli, VoteSaysItIsNotAvailableYet) {
+  const auto r = run_cli({"--mode", "vote", kSeedStrip});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("not available yet"), std::string::npos) << r.err;
+}
+
+// Remote mode against a real server on loopback; the key comes from a file or a variable.
+class CliRemote : public ::testing::Test {
+ protected:
+  testing::FakeProvider server;
+  ScratchDir dir;
+  std::string key_file = dir.write("key", std::string("gsk_cli_secret_456\n"));
+
+  std::vector<std::string> remote_args(std::vector<std::string> more) {
+    std::vector<std::string> args = {"--mode", "remote", "--base-url", server.base_url(),
+                                     "--api-key-file", key_file, "--cache-file",
+                                     dir.file("cache.sqlite")};
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
   }
+};
+
+TEST_F(CliRemote, ReadsTheSeedStripAsTheSeedDid) {
+  const auto r = run_cli(remote_args({kSeedStrip}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "ZGUVU\n");
+  ASSERT_EQ(server.received().size(), 1u);
+  EXPECT_EQ(server.received()[0].headers.at("authorization"), "Bearer gsk_cli_secret_456");
+  const auto body = nlohmann::json::parse(server.received()[0].body);
+  EXPECT_EQ(body["model"], "meta-llama/llama-4-scout-17b-16e-instruct");
+}
+
+TEST_F(CliRemote, JsonCarriesTheRemoteDetailsAndNeverTheKey) {
+  const auto r = run_cli(remote_args({"--format", "jsonl", "--no-cache", kSeedStrip}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto row = nlohmann::json::parse(r.out);
+  EXPECT_EQ(row["text"], "ZGUVU");
+  EXPECT_EQ(row["engine"], "remote");
+  EXPECT_EQ(row["remote"]["request_id"], "req_01k7ns5cb8ejgahcjnh95n7rh2");
+  EXPECT_EQ(row["remote"]["completion_tokens"], 4);
+  EXPECT_EQ(r.out.find("gsk_cli_secret_456"), std::string::npos);
+  EXPECT_EQ(r.err.find("gsk_cli_secret_456"), std::string::npos);
+}
+
+TEST_F(CliRemote, TheCacheAnswersWithoutTheServer) {
+  ASSERT_EQ(run_cli(remote_args({kSeedStrip})).exit_code, 0);
+  server.script({testing::Reply{500, testing::groq_error_body("down", "internal_server_error")}});
+  const auto r = run_cli(remote_args({"--format", "jsonl", kSeedStrip}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["remote"]["from_cache"], true);
+  EXPECT_EQ(server.received().size(), 1u);
+}
+
+TEST_F(CliRemote, ABatchKeepsGoingAndSaysAnEndpointFaultOnce) {
+  server.script({testing::Reply{401, testing::groq_error_body("Invalid API Key",
+                                                              "invalid_request_error",
+                                                              "invalid_api_key")}});
+  const auto r = run_cli(remote_args({"--no-cache", "--remote-concurrency", "1", kSeedStrip,
+                                      kSeedStrip, kSeedStrip}));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(server.received().size(), 1u);  // the first answer ends the remote side
+  std::size_t full = 0, pos = 0;
+  while ((pos = r.err.find("Invalid API Key", pos)) != std::string::npos) ++full, ++pos;
+  EXPECT_EQ(full, 1u) << r.err;
+  EXPECT_NE(r.err.find("same error as above"), std::string::npos) << r.err;
+}
+
+TEST(CliRemoteKey, AMissingKeyIsAConfigurationErrorThatSaysWhereToPutOne) {
+  const auto r = run_cli({"--mode", "remote", "--api-key-env", "CROSSOCR_TEST_NO_SUCH_KEY",
+                          "--no-cache", kSeedStrip});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("CROSSOCR_TEST_NO_SUCH_KEY"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--api-key-file"), std::string::npos) << r.err;
+}
+
+TEST(CliRemoteKey, TheKeyIsReadFromTheNamedVariable) {
+  testing::FakeProvider server;
+  setenv("CROSSOCR_TEST_KEY", "gsk_from_env_789", 1);
+  const auto r = run_cli({"--mode", "remote", "--base-url", server.base_url(), "--api-key-env",
+                          "CROSSOCR_TEST_KEY", "--no-cache", kSeedStrip});
+  unsetenv("CROSSOCR_TEST_KEY");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(server.received().size(), 1u);
+  EXPECT_EQ(server.received()[0].headers.at("authorization"), "Bearer gsk_from_env_789");
 }
 
 TEST(Cli, UsageErrorsExitTwo) {

@@ -1,5 +1,5 @@
-// LocalEngine: the offline reader. Preprocesses an image into candidate variants, reads each with
-// Tesseract and keeps the most confident reading, stopping early once a reading is confident.
+// LocalEngine: the offline reader. Preprocesses an image into candidate variants, reads them with
+// Tesseract until two agree, and keeps the reading most variants agree on (a local vote).
 // Not thread-safe: one per thread.
 #pragma once
 
@@ -14,9 +14,8 @@ namespace crossocr {
 struct LocalOptions {
   PreprocessOptions preprocess;
   TesseractOptions tesseract;
-  // A variant whose every glyph is at least this confident ends the search (saves the cost of
-  // reading the remaining variants).
-  double early_stop_confidence = 0.90;
+  // Most variants read per image; reading stops earlier when two variants agree.
+  int max_reads = 3;
 };
 
 class LocalEngine : public Engine {
