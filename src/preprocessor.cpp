@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 
 namespace crossocr {
 namespace {
@@ -48,6 +49,24 @@ cv::Mat light_mask(const cv::Mat& gray) {
   cv::Mat light;
   cv::threshold(gray, light, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
   return light;
+}
+
+// The ground's class when the frame of the image is (almost) all one class of the light mask:
+// true for light ground, false for dark; nothing when the frame is mixed.
+std::optional<bool> uniform_ground(const cv::Mat& light) {
+  const int w = light.cols, h = light.rows;
+  const int frame = 2 * (w + h) - 4;
+  const int lit = cv::countNonZero(light.row(0)) + cv::countNonZero(light.row(h - 1)) +
+                  cv::countNonZero(light(cv::Rect(0, 1, 1, h - 2))) +
+                  cv::countNonZero(light(cv::Rect(w - 1, 1, 1, h - 2)));
+  if (lit >= 0.95 * frame) return true;
+  if (lit <= 0.05 * frame) return false;
+  return std::nullopt;
+}
+
+// Ink: the class that is not the ground's, white (255) on text.
+cv::Mat ink_on(const cv::Mat& light, bool light_ground) {
+  return light_ground ? cv::Mat(~light) : light.clone();
 }
 
 // Text is the minority class of a global threshold: white (255) on text.
@@ -212,6 +231,7 @@ cv::Mat polarity_free_mask(const cv::Mat& light, const cv::Mat& noise,
 // Enlarges a binary mask with smooth edges: interpolating and thresholding at half way keeps
 // strokes as wide as they were relative to the glyph, without staircase edges.
 cv::Mat upscale_mask(const cv::Mat& mask, double scale) {
+  if (scale <= 1.0) return mask;
   cv::Mat big;
   cv::resize(mask, big, {}, scale, scale, cv::INTER_CUBIC);
   cv::threshold(big, big, 127, 255, cv::THRESH_BINARY);
@@ -267,10 +287,16 @@ Preprocessed preprocess(const cv::Mat& image, const PreprocessOptions& options) 
 
   cv::Mat colour = image;
   cv::Mat light = light_mask(gray);
-  cv::Mat noise = off_palette_pixels(colour, light);
+  // One ground all around the frame: plain dark-on-light (or light-on-dark) text, where the
+  // threshold itself is the best mask. Otherwise the ground changes across the strip.
+  std::optional<bool> light_ground = uniform_ground(light);
+  cv::Mat noise = light_ground ? cv::Mat() : off_palette_pixels(colour, light);
   // Before anything is known of the text, guess its size from the strip's height.
   const TextMetrics guess{gray.rows * 0.4};
-  cv::Mat rough = polarity_free_mask(light, noise, guess);
+  auto text_mask = [&](const TextMetrics& size) {
+    return light_ground ? ink_on(light, *light_ground) : polarity_free_mask(light, noise, size);
+  };
+  cv::Mat rough = text_mask(guess);
   dump("rough", rough);
   if (options.deskew) {
     const double skew = estimate_skew_degrees(rough);
@@ -278,34 +304,42 @@ Preprocessed preprocess(const cv::Mat& image, const PreprocessOptions& options) 
       gray = rotate_image(gray, skew);
       if (image.channels() == 3) colour = rotate_image(image, skew);
       light = light_mask(gray);
-      noise = off_palette_pixels(colour, light);
-      rough = polarity_free_mask(light, noise, guess);
+      light_ground = uniform_ground(light);
+      noise = light_ground ? cv::Mat() : off_palette_pixels(colour, light);
+      rough = text_mask(guess);
     }
   }
   TextMetrics text_size = measure_text(rough);
   if (text_size.glyph_height <= 0) text_size.glyph_height = gray.rows * 0.5;
-  const cv::Mat text = polarity_free_mask(light, noise, text_size);
+  const cv::Mat text = light_ground ? rough : text_mask(text_size);
   dump("text", text);
 
   // Upscale small text to the height the LSTM reads best; never shrink.
   double scale = std::clamp(options.target_cap_height / text_size.glyph_height, 1.0, 8.0);
   if (scale <= 1.05) scale = 1.0;
-  cv::Mat scaled_gray = gray;
-  if (scale > 1.0) cv::resize(gray, scaled_gray, {}, scale, scale, cv::INTER_CUBIC);
-
-  // Candidates in the order they are worth reading: the polarity-free mask; the same mask with
-  // strokes one pixel bolder (thin fonts break apart when binarised); a mask from a wider ground
-  // window (dense text near region edges); a plain threshold, for images with one polarity.
-  const cv::Mat polarity = scale > 1.0 ? upscale_mask(text, scale) : text;
-  cv::Mat bold;
-  cv::dilate(polarity, bold, cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3}));
-  const cv::Mat wide = polarity_free_mask(light, noise, TextMetrics{text_size.glyph_height * 1.35});
   const int border = options.border;
-  out.variants.push_back(make_variant("polarity", polarity, scale, border));
-  out.variants.push_back(make_variant("bold", bold, scale, border));
-  out.variants.push_back(
-      make_variant("wide-ground", scale > 1.0 ? upscale_mask(wide, scale) : wide, scale, border));
-  out.variants.push_back(make_variant("otsu", minority_mask(scaled_gray), scale, border));
+  if (light_ground) {
+    // The threshold of the upscaled grey keeps the anti-aliasing's detail; then bolder strokes.
+    cv::Mat scaled_gray = gray;
+    if (scale > 1.0) cv::resize(gray, scaled_gray, {}, scale, scale, cv::INTER_CUBIC);
+    const cv::Mat ink = ink_on(light_mask(scaled_gray), *light_ground);
+    cv::Mat bold;
+    cv::dilate(ink, bold, cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3}));
+    out.variants.push_back(make_variant("threshold", ink, scale, border));
+    out.variants.push_back(make_variant("bold", bold, scale, border));
+    out.variants.push_back(make_variant(
+        "polarity", upscale_mask(polarity_free_mask(light, noise, text_size), scale), scale, border));
+  } else {
+    // The polarity-free mask; the same with strokes one pixel bolder (thin fonts break apart when
+    // binarised); a mask from a wider ground window (dense text near region edges).
+    const cv::Mat polarity = upscale_mask(text, scale);
+    cv::Mat bold;
+    cv::dilate(polarity, bold, cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3}));
+    const cv::Mat wide = polarity_free_mask(light, noise, TextMetrics{text_size.glyph_height * 1.35});
+    out.variants.push_back(make_variant("polarity", polarity, scale, border));
+    out.variants.push_back(make_variant("bold", bold, scale, border));
+    out.variants.push_back(make_variant("wide-ground", upscale_mask(wide, scale), scale, border));
+  }
   for (const Variant& v : out.variants) dump("variant-" + v.name, v.image);
   return out;
 }

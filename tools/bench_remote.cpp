@@ -1,0 +1,43 @@
+// Remote-mode throughput: N images read by the crossocr CLI against an OpenAI-compatible server on
+// loopback that takes a fixed time per answer, at several concurrency levels.
+//   build/tools/crossocr_bench_remote [IMAGES=100] [DELAY_MS=200]
+#include "fake_provider.hpp"
+#include "test_support.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv) {
+  using namespace crossocr::testing;
+  const int count = argc > 1 ? std::atoi(argv[1]) : 100;
+  const int delay_ms = argc > 2 ? std::atoi(argv[2]) : 200;
+
+  std::vector<std::string> images;
+  for (const auto& e : std::filesystem::directory_iterator(data_path("xor-strips"))) {
+    if (e.path().extension() == ".png") images.push_back(e.path().string());
+  }
+  std::sort(images.begin(), images.end());
+  images.resize(std::min<std::size_t>(images.size(), static_cast<std::size_t>(count)));
+
+  FakeProvider server;
+  server.script({Reply{200, seed_response_body(), {}, std::chrono::milliseconds(delay_ms)}});
+  ScratchDir dir;
+  const std::string key = dir.write("key", std::string("bench-key\n"));
+  std::printf("%zu images, server answers in %d ms each (sequential: %.1f s)\n", images.size(),
+              delay_ms, images.size() * delay_ms / 1000.0);
+  for (const char* concurrency : {"1", "4", "8", "16"}) {
+    std::vector<std::string> args = {"--mode", "remote", "--base-url", server.base_url(),
+                                     "--api-key-file", key, "--no-cache", "--format", "jsonl",
+                                     "--remote-concurrency", concurrency};
+    args.insert(args.end(), images.begin(), images.end());
+    const auto start = std::chrono::steady_clock::now();
+    const ProcessResult r = run_cli(args);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("concurrency %2s: %6.2f s  %7.1f images/s  (exit %d)\n", concurrency, s,
+                images.size() / s, r.exit_code);
+  }
+  return 0;
+}
