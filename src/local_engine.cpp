@@ -2,6 +2,8 @@
 
 #include "glyph_case.hpp"
 
+#include <opencv2/core.hpp>
+
 #include <chrono>
 #include <map>
 
@@ -17,6 +19,32 @@ Reading local_vote(std::vector<Reading>& readings) {
     return a.confidence > b.confidence;
   };
   return *std::min_element(readings.begin(), readings.end(), better);
+}
+
+// Height of the ink under each glyph, in the variant's pixels: the rows between the first and last
+// dark pixel in the glyph's columns. Only for glyphs that stand alone: where boxes overlap (joined
+// or tightly set letters) the columns hold a neighbour's ink too, and the height is 0 (unknown).
+std::vector<double> ink_heights(const Reading& reading, const Variant& variant) {
+  const std::vector<Glyph>& glyphs = reading.glyphs;
+  std::vector<double> heights(glyphs.size(), 0.0);
+  const cv::Mat ink = variant.image == 0;
+  for (std::size_t i = 0; i < glyphs.size(); ++i) {
+    const cv::Rect& box = glyphs[i].box;
+    const bool overlaps = (i > 0 && glyphs[i - 1].box.br().x > box.x) ||
+                          (i + 1 < glyphs.size() && box.br().x > glyphs[i + 1].box.x);
+    if (overlaps) continue;
+    const int x0 = static_cast<int>(box.x * variant.scale) + variant.offset;
+    const int x1 = static_cast<int>(box.br().x * variant.scale) + variant.offset;
+    const cv::Rect columns = cv::Rect(x0, 0, std::max(1, x1 - x0), ink.rows) &
+                             cv::Rect(0, 0, ink.cols, ink.rows);
+    if (columns.empty()) continue;
+    cv::Mat rows;
+    cv::reduce(ink(columns), rows, 1, cv::REDUCE_MAX);
+    std::vector<cv::Point> inked;
+    cv::findNonZero(rows, inked);
+    if (!inked.empty()) heights[i] = inked.back().y - inked.front().y + 1;
+  }
+  return heights;
 }
 
 }  // namespace
@@ -47,7 +75,11 @@ Reading LocalEngine::read(const LoadedImage& image) {
     best.error = "Tesseract could not read any preprocessed variant";
   } else {
     best = local_vote(readings);
-    if (prepared.layout == Layout::kStrip) correct_case_by_size(best);
+    if (prepared.layout == Layout::kStrip) {
+      for (const Variant& v : prepared.variants) {
+        if (v.name == best.variant) correct_case_by_size(best, ink_heights(best, v));
+      }
+    }
   }
   best.latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
