@@ -193,6 +193,14 @@ cv::Mat off_palette_pixels(const cv::Mat& image, const cv::Mat& light) {
   return noise;
 }
 
+// The median of a binary mask over a k x k window, which is its majority: a box filter gives the
+// same answer as cv::medianBlur in a fraction of the time.
+cv::Mat majority(const cv::Mat& mask, int k) {
+  cv::Mat share;
+  cv::boxFilter(mask, share, CV_32F, {k, k}, {-1, -1}, true, cv::BORDER_REPLICATE);
+  return share > 127.5;
+}
+
 // Where the ground is light: the majority of the light mask among the pixels not taken for text,
 // weighted by closeness. Counting text in the vote would drag the ground's edge along the strokes
 // that cross it; leaving out the current guess of the text lets the edge settle where the regions
@@ -214,8 +222,7 @@ cv::Mat ground_without(const cv::Mat& light, const cv::Mat& text, double reach) 
 // strokes, so it counts as text.
 cv::Mat polarity_free_mask(const cv::Mat& light, const cv::Mat& noise,
                            const TextMetrics& text_size) {
-  cv::Mat ground;
-  cv::medianBlur(light, ground, odd(text_size.glyph_height * 0.6));
+  cv::Mat ground = majority(light, odd(text_size.glyph_height * 0.6));
   cv::Mat text;
   constexpr int kRefinements = 3;
   for (int i = 0; i < kRefinements; ++i) {
