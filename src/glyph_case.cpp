@@ -32,21 +32,20 @@ bool case_told_by_size_only(char32_t letter) {
   return std::u32string_view(U"cosuvwxz").find(lower) != std::u32string_view::npos;
 }
 
-std::optional<bool> upper_case_by_size(const Reading& reading,
-                                       const std::vector<double>& ink_heights,
-                                       std::size_t glyph_index) {
+std::optional<bool> upper_case_by_size(const Reading& reading, std::size_t glyph_index) {
   const Glyph& glyph = reading.glyphs.at(glyph_index);
   const char c = single_ascii(glyph);
   if (c == '\0' || !case_told_by_size_only(static_cast<unsigned char>(c))) return std::nullopt;
   std::vector<double> caps, xs;
   for (std::size_t i = 0; i < reading.glyphs.size(); ++i) {
     const char r = single_ascii(reading.glyphs[i]);
-    if (i == glyph_index || r == '\0' || ink_heights[i] <= 0) continue;
-    if (kCapHeight.find(r) != std::string_view::npos) caps.push_back(ink_heights[i]);
-    if (kXHeight.find(r) != std::string_view::npos) xs.push_back(ink_heights[i]);
+    const double height = reading.glyphs[i].ink_height;
+    if (i == glyph_index || r == '\0' || height <= 0) continue;
+    if (kCapHeight.find(r) != std::string_view::npos) caps.push_back(height);
+    if (kXHeight.find(r) != std::string_view::npos) xs.push_back(height);
   }
   const auto cap = median(caps), x = median(xs);
-  const double h = ink_heights[glyph_index];
+  const double h = glyph.ink_height;
   if (h <= 0) return std::nullopt;
   // In common fonts the x-height is 0.7-0.75 of the cap height: with one reference only, the
   // midpoint of that ratio and 1 splits the cases.
@@ -56,11 +55,10 @@ std::optional<bool> upper_case_by_size(const Reading& reading,
   return std::nullopt;
 }
 
-int correct_case_by_size(Reading& reading, const std::vector<double>& ink_heights) {
-  if (ink_heights.size() != reading.glyphs.size()) return 0;
+int correct_case_by_size(Reading& reading) {
   int changed = 0;
   for (std::size_t i = 0; i < reading.glyphs.size(); ++i) {
-    const auto upper = upper_case_by_size(reading, ink_heights, i);
+    const auto upper = upper_case_by_size(reading, i);
     if (!upper) continue;
     char& c = reading.glyphs[i].text[0];
     const char wanted = *upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))

@@ -13,15 +13,12 @@ namespace crossocr {
 // True for the letters whose upper and lower case share a shape: c o s u v w x z.
 bool case_told_by_size_only(char32_t letter);
 
-// Whether `glyph_index`'s glyph is upper case, judged by its ink height against the other glyphs
-// of the reading (`ink_heights[i]` for glyph i: Tesseract's LSTM boxes are often as tall as the
-// word, so the heights come from the pixels); nothing when there are no reference glyphs to judge
-// by, or the glyph is not such a letter.
-std::optional<bool> upper_case_by_size(const Reading& reading,
-                                       const std::vector<double>& ink_heights,
-                                       std::size_t glyph_index);
+// Whether `glyph_index`'s glyph is upper case, judged by its ink height (Glyph::ink_height;
+// Tesseract's LSTM boxes are often as tall as the word) against the other glyphs of the reading;
+// nothing when there are no reference glyphs to judge by, or the glyph is not such a letter.
+std::optional<bool> upper_case_by_size(const Reading& reading, std::size_t glyph_index);
 
 // Rewrites the case of every such letter whose size says otherwise. Returns how many changed.
-int correct_case_by_size(Reading& reading, const std::vector<double>& ink_heights);
+int correct_case_by_size(Reading& reading);
 
 }  // namespace crossocr

@@ -21,12 +21,11 @@ Reading local_vote(std::vector<Reading>& readings) {
   return *std::min_element(readings.begin(), readings.end(), better);
 }
 
-// Height of the ink under each glyph, in the variant's pixels: the rows between the first and last
-// dark pixel in the glyph's columns. Only for glyphs that stand alone: where boxes overlap (joined
-// or tightly set letters) the columns hold a neighbour's ink too, and the height is 0 (unknown).
-std::vector<double> ink_heights(const Reading& reading, const Variant& variant) {
-  const std::vector<Glyph>& glyphs = reading.glyphs;
-  std::vector<double> heights(glyphs.size(), 0.0);
+// Measures Glyph::ink_height: the rows between the first and last dark pixel in the glyph's
+// columns of the variant that was read, in the original image's pixels. Only for glyphs that stand
+// alone: where boxes overlap (joined or tightly set letters) the columns hold a neighbour's ink.
+void measure_ink_heights(Reading& reading, const Variant& variant) {
+  std::vector<Glyph>& glyphs = reading.glyphs;
   const cv::Mat ink = variant.image == 0;
   for (std::size_t i = 0; i < glyphs.size(); ++i) {
     const cv::Rect& box = glyphs[i].box;
@@ -42,9 +41,8 @@ std::vector<double> ink_heights(const Reading& reading, const Variant& variant) 
     cv::reduce(ink(columns), rows, 1, cv::REDUCE_MAX);
     std::vector<cv::Point> inked;
     cv::findNonZero(rows, inked);
-    if (!inked.empty()) heights[i] = inked.back().y - inked.front().y + 1;
+    if (!inked.empty()) glyphs[i].ink_height = (inked.back().y - inked.front().y + 1) / variant.scale;
   }
-  return heights;
 }
 
 }  // namespace
@@ -77,8 +75,9 @@ Reading LocalEngine::read(const LoadedImage& image) {
     best = local_vote(readings);
     if (prepared.layout == Layout::kStrip) {
       for (const Variant& v : prepared.variants) {
-        if (v.name == best.variant) correct_case_by_size(best, ink_heights(best, v));
+        if (v.name == best.variant) measure_ink_heights(best, v);
       }
+      correct_case_by_size(best);
     }
   }
   best.latency_ms =

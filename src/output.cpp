@@ -17,7 +17,26 @@ std::string result_to_json(const ImageResult& result) {
   nlohmann::ordered_json j;
   j["file"] = result.file;
   j["mode"] = to_string(result.mode);
-  j.update(reading_to_json(result.reading));
+  if (result.verdict) {
+    const Verdict& v = *result.verdict;
+    j["text"] = v.text;
+    j["status"] = to_string(v.status);
+    j["flagged"] = v.flagged;
+    if (!v.reason.empty()) j["reason"] = v.reason;
+    j["source"] = v.source;
+    j["confidence"] = rounded(v.confidence);
+    if (!result.reading.ok()) j["error"] = result.reading.error;
+    if (result.local) j["local"] = reading_to_json(*result.local);
+    if (result.remote) j["remote"] = reading_to_json(*result.remote);
+    nlohmann::ordered_json alignment = nlohmann::ordered_json::array();
+    for (const AlignedPair& p : v.alignment) {
+      static constexpr const char* kOps[] = {"match", "substitute", "insert", "delete"};
+      alignment.push_back({{"op", kOps[static_cast<int>(p.op)]}, {"local", p.left}, {"remote", p.right}});
+    }
+    j["alignment"] = std::move(alignment);
+  } else {
+    j.update(reading_to_json(result.reading));
+  }
   // Invalid UTF-8 from a file name must not abort output: replace, do not throw.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

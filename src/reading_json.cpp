@@ -32,6 +32,7 @@ nlohmann::ordered_json reading_to_json(const Reading& r) {
     glyphs.push_back({{"text", g.text},
                       {"confidence", rounded(g.confidence)},
                       {"box", {g.box.x, g.box.y, g.box.width, g.box.height}}});
+    if (g.ink_height > 0) glyphs.back()["ink_height"] = rounded(g.ink_height);
   }
   if (!glyphs.empty() || r.engine != "remote") j["glyphs"] = std::move(glyphs);
   return j;
@@ -62,6 +63,7 @@ Reading reading_from_json(const nlohmann::json& j) {
       Glyph out;
       out.text = glyph.value("text", "");
       out.confidence = glyph.value("confidence", 0.0);
+      out.ink_height = glyph.value("ink_height", 0.0);
       if (const auto b = glyph.find("box"); b != glyph.end() && b->is_array() && b->size() == 4) {
         out.box = cv::Rect((*b)[0], (*b)[1], (*b)[2], (*b)[3]);
       }

@@ -144,7 +144,9 @@ struct RemoteEngine::Impl {
 
       const bool retryable = !response.transport_ok() || remote::is_retryable_status(response.status);
       const bool allowed = remote::server_says_retry(response.headers).value_or(retryable);
-      if (!allowed || retry >= options.retries) {
+      // An endpoint that refuses connections is down, not busy: one quick second try, no storm.
+      const int budget = response.connect_failed ? std::min(options.retries, 1) : options.retries;
+      if (!allowed || retry >= budget) {
         attempt.error = failure + (attempt.requests > 1
                                        ? " (after " + std::to_string(attempt.requests) + " attempts)"
                                        : "");
@@ -154,8 +156,10 @@ struct RemoteEngine::Impl {
         }
         return attempt;
       }
-      const auto delay = remote::server_requested_delay(response.headers)
-                             .value_or(remote::backoff_delay(retry, rng));
+      const auto delay = response.connect_failed
+                             ? remote::Milliseconds(250)
+                             : remote::server_requested_delay(response.headers)
+                                   .value_or(remote::backoff_delay(retry, rng));
       if (response.status == 429) {
         gate->pause_until(std::chrono::steady_clock::now() + delay);  // the limit is per key
       } else {

@@ -78,6 +78,16 @@ class Batch {
   std::exception_ptr failure_;
 };
 
+// The verdict as a reading, so that every mode's result has the same shape.
+Reading verdict_reading(const Verdict& verdict) {
+  Reading r;
+  r.engine = "vote";
+  r.text = verdict.text;
+  r.confidence = verdict.confidence;
+  if (verdict.status == VerdictStatus::kFailed) r.error = verdict.reason;
+  return r;
+}
+
 unsigned pool_size(unsigned wanted, unsigned fallback, std::size_t work) {
   const unsigned n = wanted != 0 ? wanted : std::max(1u, fallback);
   return static_cast<unsigned>(std::min<std::size_t>(n, work));
@@ -104,12 +114,11 @@ Reading read_source(const ImageSource& source, Engine& engine, const ImageLimits
 
 void run_batch(const std::vector<ImageSource>& sources, const RunOptions& options,
                const ResultSink& sink, std::shared_ptr<RemoteGate> gate) {
-  if (options.mode == Mode::kVote) {
-    throw ConfigError("vote mode is not available yet; use --mode local or --mode remote");
-  }
   if (sources.empty()) return;
   const bool needs_local = options.mode != Mode::kRemote;
   const bool needs_remote = options.mode != Mode::kLocal;
+  // Offline is a normal state for vote mode: every remote reading is then that one failure.
+  const bool remote_usable = options.remote_unavailable.empty();
   if (!gate) gate = std::make_shared<RemoteGate>();
 
   Batch batch(sources.size(), needs_local, needs_remote);
@@ -152,14 +161,20 @@ void run_batch(const std::vector<ImageSource>& sources, const RunOptions& option
       pool.emplace_back(local_worker);
     }
   }
-  if (needs_remote) {
+  if (needs_remote && remote_usable) {
     for (unsigned t = 0; t < pool_size(options.remote_concurrency, 1, sources.size()); ++t) {
       batch.worker_started();
       pool.emplace_back(remote_worker);
     }
+  } else if (needs_remote) {
+    Reading unavailable;
+    unavailable.engine = "remote";
+    unavailable.error = options.remote_unavailable;
+    for (std::size_t i = 0; i < sources.size(); ++i) batch.put(i, unavailable, true);
   }
 
   // Hand results out in input order as soon as each one and all before it are ready.
+  std::unique_ptr<LocalEngine> fallback_engine;
   for (std::size_t i = 0; i < sources.size(); ++i) {
     std::optional<Slot> slot = batch.take(i);
     if (!slot) break;  // the workers stopped early (configuration failure)
@@ -167,7 +182,21 @@ void run_batch(const std::vector<ImageSource>& sources, const RunOptions& option
     result.index = i;
     result.file = sources[i].name;
     result.mode = options.mode;
-    result.reading = needs_local ? std::move(*slot->local) : std::move(*slot->remote);
+    if (options.mode == Mode::kVote) {
+      result.verdict = reconcile(*slot->local, *slot->remote, options.policy);
+      result.reading = verdict_reading(*result.verdict);
+      result.local = std::move(slot->local);
+      result.remote = std::move(slot->remote);
+    } else if (!needs_local && !slot->remote->ok() && options.fallback_local) {
+      // Failures are rare in a healthy batch; read them here, on one engine made on first need.
+      if (!fallback_engine) fallback_engine = std::make_unique<LocalEngine>(options.local);
+      result.local = read_source(sources[i], *fallback_engine, options.limits);
+      result.remote = std::move(slot->remote);
+      result.verdict = reconcile(*result.local, *result.remote, options.policy);
+      result.reading = verdict_reading(*result.verdict);
+    } else {
+      result.reading = needs_local ? std::move(*slot->local) : std::move(*slot->remote);
+    }
     sink(result);
   }
   batch.stop();

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <chrono>
 #include <sstream>
 
 namespace crossocr {
@@ -101,13 +102,6 @@ TEST(Cli, OutputFileReceivesTheResults) {
   EXPECT_EQ(nlohmann::json::parse(line)["text"], "ZGUVU");
 }
 
-TEST(Cli, VoteSaysItIsNotAvailableYet) {
-  const auto r = run_cli({"--mode", "vote", kSeedStrip});
-  EXPECT_EQ(r.exit_code, 4);
-  EXPECT_EQ(r.out, "");
-  EXPECT_NE(r.err.find("not available yet"), std::string::npos) << r.err;
-}
-
 // Remote mode against a real server on loopback; the key comes from a file or a variable.
 class CliRemote : public ::testing::Test {
  protected:
@@ -115,8 +109,9 @@ class CliRemote : public ::testing::Test {
   ScratchDir dir;
   std::string key_file = dir.write("key", std::string("gsk_cli_secret_456\n"));
 
-  std::vector<std::string> remote_args(std::vector<std::string> more) {
-    std::vector<std::string> args = {"--mode", "remote", "--base-url", server.base_url(),
+  std::vector<std::string> remote_args(std::vector<std::string> more,
+                                       const std::string& mode = "remote") {
+    std::vector<std::string> args = {"--mode", mode, "--base-url", server.base_url(),
                                      "--api-key-file", key_file, "--cache-file",
                                      dir.file("cache.sqlite")};
     args.insert(args.end(), more.begin(), more.end());
@@ -167,6 +162,88 @@ TEST_F(CliRemote, ABatchKeepsGoingAndSaysAnEndpointFaultOnce) {
   while ((pos = r.err.find("Invalid API Key", pos)) != std::string::npos) ++full, ++pos;
   EXPECT_EQ(full, 1u) << r.err;
   EXPECT_NE(r.err.find("same error as above"), std::string::npos) << r.err;
+}
+
+TEST_F(CliRemote, VoteAgreesWhenBothReadTheSame) {
+  const auto r = run_cli(remote_args({"--format", "jsonl", kSeedStrip}, "vote"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto row = nlohmann::json::parse(r.out);
+  EXPECT_EQ(row["text"], "ZGUVU");
+  EXPECT_EQ(row["status"], "agree");
+  EXPECT_EQ(row["flagged"], false);
+  EXPECT_EQ(row["local"]["text"], "ZGUVU");
+  EXPECT_EQ(row["remote"]["text"], "ZGUVU");
+  EXPECT_EQ(row["alignment"].size(), 5u);
+}
+
+TEST_F(CliRemote, VoteSettlesACaseFlippedAnswerByGlyphSize) {
+  server.script({testing::Reply{200, testing::answer_body("zguvu")}});
+  const auto r = run_cli(remote_args({"--format", "jsonl", kSeedStrip}, "vote"));
+  const auto row = nlohmann::json::parse(r.out);
+  EXPECT_EQ(row["status"], "case_conflict");
+  EXPECT_EQ(row["text"], "ZGUVU");
+}
+
+TEST_F(CliRemote, VoteFlagsADifferentAnswerAndStrictChangesTheExitStatus) {
+  server.script({testing::Reply{200, testing::answer_body("ZGUW")}});
+  auto r = run_cli(remote_args({"--format", "jsonl", kSeedStrip}, "vote"));
+  EXPECT_EQ(r.exit_code, 0);
+  const auto row = nlohmann::json::parse(r.out);
+  EXPECT_EQ(row["status"], "conflict");
+  EXPECT_EQ(row["flagged"], true);
+  EXPECT_FALSE(row["reason"].get<std::string>().empty());
+  r = run_cli(remote_args({"--strict", kSeedStrip}, "vote"));
+  EXPECT_EQ(r.exit_code, 5);
+}
+
+TEST_F(CliRemote, VoteFallsBackToTheLocalReadingWhenTheRemoteFails) {
+  server.script({testing::Reply{500, testing::groq_error_body("down", "internal_server_error"),
+                                {{"retry-after-ms", "10"}}}});
+  const auto r = run_cli(remote_args({"--no-cache", "--format", "jsonl",
+                                      kSeedStrip, kSeedStrip}, "vote"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto row = nlohmann::json::parse(line);
+    EXPECT_EQ(row["status"], "local_only");
+    EXPECT_EQ(row["text"], "ZGUVU");
+    EXPECT_EQ(row["flagged"], true);
+  }
+}
+
+TEST(CliVote, NoServerAtAllGivesLocalReadingsQuicklyAndSaysSoOnce) {
+  std::string dead;
+  {
+    testing::FakeProvider gone;
+    dead = gone.base_url();
+  }
+  std::vector<std::string> args = {"--mode", "vote", "--base-url", dead, "--no-cache",
+                                   "--format", "jsonl"};
+  for (int i = 0; i < 10; ++i) args.push_back(kSeedStrip);
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = run_cli(args);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LT(took, std::chrono::seconds(3));  // no retry storm: once per batch, not per image
+  std::istringstream lines(r.out);
+  int rows = 0;
+  for (std::string line; std::getline(lines, line); ++rows) {
+    EXPECT_EQ(nlohmann::json::parse(line)["status"], "local_only");
+  }
+  EXPECT_EQ(rows, 10);
+  std::size_t said = 0, pos = 0;
+  while ((pos = r.err.find("remote reading unavailable", pos)) != std::string::npos) ++said, ++pos;
+  EXPECT_EQ(said, 1u) << r.err;
+}
+
+TEST(CliVote, RemoteModeCanFallBackToLocal) {
+  const auto r = run_cli({"--mode", "remote", "--fallback", "local", "--api-key-env",
+                          "CROSSOCR_TEST_NO_SUCH_KEY", "--no-cache", "--format", "jsonl",
+                          kSeedStrip});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto row = nlohmann::json::parse(r.out);
+  EXPECT_EQ(row["status"], "local_only");
+  EXPECT_EQ(row["text"], "ZGUVU");
 }
 
 TEST(CliRemoteKey, AMissingKeyIsAConfigurationErrorThatSaysWhereToPutOne) {

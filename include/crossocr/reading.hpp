@@ -14,6 +14,9 @@ struct Glyph {
   std::string text;
   double confidence = 0.0;
   cv::Rect box;
+  // Height of the glyph's own ink, in the image's pixels, when the glyph stands alone (its box
+  // overlaps no neighbour's); 0 when unknown. Tells c/C, s/S, ... apart.
+  double ink_height = 0.0;
 };
 
 // What a remote reading adds: where the answer came from and what it cost.

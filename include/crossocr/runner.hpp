@@ -6,11 +6,13 @@
 #include "crossocr/image_loader.hpp"
 #include "crossocr/local_engine.hpp"
 #include "crossocr/reading.hpp"
+#include "crossocr/reconciler.hpp"
 #include "crossocr/remote_engine.hpp"
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,9 +31,14 @@ struct ImageResult {
   std::size_t index = 0;  // position in the batch
   std::string file;
   Mode mode = Mode::kLocal;
-  Reading reading;        // reading.error says why the image could not be read
+  Reading reading;        // the result; reading.error says why the image could not be read
+  // Vote mode: the verdict and the two readings it was made from.
+  std::optional<Verdict> verdict;
+  std::optional<Reading> local;
+  std::optional<Reading> remote;
 
   bool ok() const { return reading.ok(); }
+  bool flagged() const { return verdict && verdict->flagged; }
 };
 
 struct RunOptions {
@@ -41,6 +48,11 @@ struct RunOptions {
   ImageLimits limits;
   LocalOptions local;
   RemoteOptions remote;
+  ReconcilePolicy policy;
+  // Vote mode: why the remote side cannot be used at all (no key, ...); empty when it can.
+  std::string remote_unavailable;
+  // Remote mode: read an image locally when its remote reading fails (verdict `local_only`).
+  bool fallback_local = false;
 };
 
 using ResultSink = std::function<void(const ImageResult&)>;

@@ -45,7 +45,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   app.footer(
       "Exit status: 0 all images read; 1 some image could not be read (the rest were);\n"
       "2 bad usage; 3 misconfiguration (e.g. Tesseract data or API key missing);\n"
-      "4 mode not available. An IMAGE of - reads the image from standard input.\n"
+      "5 with --strict, some result is flagged for review.\n"
+      "An IMAGE of - reads the image from standard input.\n"
       "Every option can also be set in the config file (TOML, `name = value`), and the remote\n"
       "ones through CROSSOCR_* environment variables; flags win over both.");
 
@@ -60,10 +61,13 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   app.add_option("images", o.images, "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF)")
       ->required();
   app.add_option("--mode", o.run.mode,
-                 "local: OpenCV + Tesseract, offline (default); remote: vision LLM")
-      ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case));
+                 "local: OpenCV + Tesseract, offline (default); remote: vision LLM; vote: both, "
+                 "cross-checked")
+      ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case))
+      ->option_text("local|remote|vote");
   app.add_option("--format", o.format, "text (default), json (one array) or jsonl (a line per image)")
-      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case));
+      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
+      ->option_text("text|json|jsonl");
   app.add_option("-o,--output", o.output_path, "write results to FILE as they are produced");
   app.add_option("-j,--jobs", o.run.jobs, "threads reading images locally (default: all cores)")
       ->check(CLI::Range(1u, 256u));
@@ -72,7 +76,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   const std::string local_group = "Local engine";
   app.add_option("--layout", local.preprocess.layout,
                  "auto (default), strip (one line of text) or page (a document)")
-      ->transform(CLI::CheckedTransformer(layouts, CLI::ignore_case))->group(local_group);
+      ->transform(CLI::CheckedTransformer(layouts, CLI::ignore_case))
+      ->option_text("auto|strip|page")->group(local_group);
   app.add_option("--psm", local.tesseract.psm,
                  "Tesseract page segmentation mode (default: 7 for strips, 3 for pages)")
       ->check(CLI::Range(0, 13))->group(local_group);
@@ -137,6 +142,24 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
                                 "ask for token log-probabilities (default: when the provider takes them)")
                        ->group(remote_group);
 
+  const std::string vote_group = "Vote";
+  const std::map<std::string, Preference> preferences = {{"confidence", Preference::kConfidence},
+                                                         {"local", Preference::kLocal},
+                                                         {"remote", Preference::kRemote}};
+  app.add_option("--prefer", o.run.policy.prefer,
+                 "how differing characters are chosen: confidence (default), local or remote")
+      ->transform(CLI::CheckedTransformer(preferences, CLI::ignore_case))
+      ->option_text("confidence|local|remote")->group(vote_group);
+  app.add_option("--flag-margin", o.run.policy.flag_margin,
+                 "a differing character is trusted when its engine's confidence exceeds the "
+                 "other's by this much; otherwise the result is flagged")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(vote_group);
+  app.add_flag("--strict", o.strict, "exit with status 5 when any result is flagged for review")
+      ->group(vote_group);
+  std::string fallback;
+  app.add_option("--fallback", fallback, "remote mode: read locally when the remote reading fails")
+      ->check(CLI::IsMember({"local", "none"}))->option_text("local|none")->group(vote_group);
+
   app.add_option("--max-pixels", o.run.limits.max_pixels,
                  "refuse images whose header declares more pixels")
       ->capture_default_str();
@@ -150,6 +173,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     return ParseOutcome{std::nullopt, status == 0 ? kExitOk : kExitUsage};
   }
 
+  o.run.fallback_local = fallback == "local";
   // The preset fills in what the user did not say.
   const ProviderPreset& preset = *find_provider(provider);
   remote.provider = provider;

@@ -18,7 +18,7 @@ enum ExitCode : int {
   kExitImageFailed = 1,  // at least one image could not be read (the others were)
   kExitUsage = 2,        // bad flags or arguments
   kExitConfig = 3,       // misconfiguration: Tesseract data missing, output not writable
-  kExitUnavailable = 4,  // the requested mode is not available in this build
+  kExitFlagged = 5,      // --strict: every image was read, but some result is flagged for review
 };
 
 struct CliOptions {
@@ -30,6 +30,7 @@ struct CliOptions {
   std::string api_key_env;  // empty: the provider's usual variable
   std::string api_key_file;
   bool use_cache = true;
+  bool strict = false;      // flagged results change the exit status
   std::string cache_file;   // empty: the per-user default
 };
 

@@ -10,6 +10,8 @@
 #include <iostream>
 #include <iterator>
 
+#include <unistd.h>
+
 namespace {
 
 using crossocr::ImageResult;
@@ -20,12 +22,20 @@ using namespace crossocr::cli;
 // batch interrupted part-way keeps everything read before the interruption.
 class ResultPrinter {
  public:
-  ResultPrinter(std::ostream& out, OutputFormat format, std::size_t batch_size)
-      : out_(out), format_(format), batch_size_(batch_size) {
+  ResultPrinter(std::ostream& out, OutputFormat format, std::size_t batch_size, bool terminal)
+      : out_(out), format_(format), batch_size_(batch_size), terminal_(terminal) {
     if (format_ == OutputFormat::kJson) out_ << "[" << std::flush;
   }
 
   void operator()(const ImageResult& result) {
+    if (result.flagged()) ++flagged_;
+    // Offline is a normal state: say once that the remote side is out, not once per image.
+    if (result.verdict && result.verdict->status == crossocr::VerdictStatus::kLocalOnly &&
+        !remote_down_announced_ && result.remote) {
+      std::cerr << "crossocr: remote reading unavailable, results are local readings only: "
+                << result.remote->error << "\n";
+      remote_down_announced_ = true;
+    }
     if (!result.ok()) {
       ++failed_;
       // A fault that ends the remote side (bad key, retired model, endpoint down) is the same for
@@ -48,10 +58,15 @@ class ResultPrinter {
       case OutputFormat::kText:
         if (!result.ok()) break;  // the error went to standard error
         if (batch_size_ == 1) {
-          out_ << result.reading.text << "\n";
+          out_ << result.reading.text;
         } else {
-          out_ << result.file << "\t" << crossocr::escape_line(result.reading.text) << "\n";
+          out_ << result.file << "\t" << crossocr::escape_line(result.reading.text);
         }
+        // A person at a terminal sees which results to check; scripts read --format json.
+        if (terminal_ && result.flagged()) {
+          out_ << "  \033[33m[check: " << crossocr::to_string(result.verdict->status) << "]\033[0m";
+        }
+        out_ << "\n";
         break;
     }
     ++printed_;
@@ -64,6 +79,7 @@ class ResultPrinter {
   }
 
   std::size_t failed() const { return failed_; }
+  std::size_t flagged() const { return flagged_; }
 
  private:
   std::ostream& out_;
@@ -71,6 +87,9 @@ class ResultPrinter {
   std::size_t batch_size_;
   std::size_t printed_ = 0;
   std::size_t failed_ = 0;
+  std::size_t flagged_ = 0;
+  bool terminal_;
+  bool remote_down_announced_ = false;
   std::string last_error_;
 };
 
@@ -101,15 +120,14 @@ int main(int argc, char** argv) {
   if (!parsed.options) return parsed.exit_code;
   CliOptions& options = *parsed.options;
 
-  if (options.run.mode == crossocr::Mode::kVote) {
-    std::cerr << "crossocr: --mode vote is not available yet in this version; use --mode local "
-                 "or --mode remote\n";
-    return kExitUnavailable;
-  }
   if (options.run.mode != crossocr::Mode::kLocal) {
     if (const std::string problem = resolve_api_key(options); !problem.empty()) {
-      std::cerr << "crossocr: " << problem << "\n";
-      return kExitConfig;
+      // Vote and remote-with-fallback still answer, from the local side; plain remote cannot.
+      if (options.run.mode == crossocr::Mode::kRemote && !options.run.fallback_local) {
+        std::cerr << "crossocr: " << problem << "\n";
+        return kExitConfig;
+      }
+      options.run.remote_unavailable = problem;
     }
   }
 
@@ -126,7 +144,8 @@ int main(int argc, char** argv) {
   }
   std::ostream& out = options.output_path.empty() ? std::cout : file;
 
-  ResultPrinter printer(out, options.format, sources.size());
+  const bool terminal = options.output_path.empty() && isatty(STDOUT_FILENO);
+  ResultPrinter printer(out, options.format, sources.size(), terminal);
   try {
     crossocr::run_batch(sources, options.run, [&](const ImageResult& r) { printer(r); });
   } catch (const crossocr::ConfigError& e) {
@@ -135,5 +154,6 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   printer.finish();
-  return printer.failed() == 0 ? kExitOk : kExitImageFailed;
+  if (printer.failed() != 0) return kExitImageFailed;
+  return options.strict && printer.flagged() != 0 ? kExitFlagged : kExitOk;
 }

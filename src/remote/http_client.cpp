@@ -105,6 +105,8 @@ HttpResponse HttpClient::post(const HttpRequest& request) {
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
   if (rc != CURLE_OK) {
     response.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+    response.connect_failed = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+                              rc == CURLE_COULDNT_RESOLVE_PROXY;
     if (response.too_large) {
       response.transport_error = "response larger than " +
                                  std::to_string(request.max_response_bytes) + " bytes";

@@ -25,6 +25,7 @@ struct HttpResponse {
   std::string transport_error;                 // set when no complete answer arrived
   bool timed_out = false;
   bool too_large = false;                      // the body passed max_response_bytes
+  bool connect_failed = false;                 // refused, or the host has no address
   double elapsed_ms = 0.0;
 
   bool transport_ok() const { return transport_error.empty(); }

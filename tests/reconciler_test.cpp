@@ -1,0 +1,157 @@
+#include "crossocr/reconciler.hpp"
+
+#include <gtest/gtest.h>
+
+namespace crossocr {
+namespace {
+
+// A local reading of `text` whose glyphs (one per non-space character) have `confidence`, laid
+// side by side with the given ink heights (0: unknown).
+Reading local_reading(const std::string& text, double confidence, std::vector<double> heights = {}) {
+  Reading r;
+  r.engine = "local";
+  r.text = text;
+  r.confidence = confidence;
+  std::size_t g = 0;
+  for (char32_t c : to_code_points(text)) {
+    if (c == U' ') continue;
+    Glyph glyph;
+    glyph.text = to_utf8(std::u32string(1, c));
+    glyph.confidence = confidence;
+    glyph.box = cv::Rect(static_cast<int>(g) * 30, 5, 20, 30);
+    glyph.ink_height = g < heights.size() ? heights[g] : 0.0;
+    r.glyphs.push_back(glyph);
+    ++g;
+  }
+  return r;
+}
+
+Reading remote_reading(const std::string& text, double confidence = 0.75) {
+  Reading r;
+  r.engine = "remote";
+  r.text = text;
+  r.confidence = confidence;
+  return r;
+}
+
+Reading failed(const std::string& engine, const std::string& error) {
+  Reading r;
+  r.engine = engine;
+  r.error = error;
+  return r;
+}
+
+TEST(Reconciler, IdenticalReadingsAgreeUnflagged) {
+  const Verdict v = reconcile(local_reading("ZGUVU", 0.9), remote_reading("ZGUVU", 0.75));
+  EXPECT_EQ(v.status, VerdictStatus::kAgree);
+  EXPECT_EQ(v.text, "ZGUVU");
+  EXPECT_FALSE(v.flagged);
+  EXPECT_NEAR(v.confidence, 1 - 0.1 * 0.25, 1e-12);  // both wrong at once: 0.1 x 0.25
+  EXPECT_EQ(v.alignment.size(), 5u);
+}
+
+TEST(Reconciler, CaseOfSizeOnlyLettersIsSettledByInkHeight) {
+  // Local read "zGuvu" with heights: z 30 (cap), G 30, u 30, v 30, u 30 -> all capitals by size.
+  // (The local engine corrects its own case; here its text disagrees with its sizes on purpose.)
+  const Reading local = local_reading("zGuvu", 0.9, {30, 30, 30, 30, 30});
+  const Verdict v = reconcile(local, remote_reading("ZGUVU"));
+  EXPECT_EQ(v.status, VerdictStatus::kCaseConflict);
+  EXPECT_EQ(v.text, "ZGUVU");
+  EXPECT_FALSE(v.flagged) << v.reason;  // size is evidence
+  EXPECT_EQ(v.source, "remote");
+}
+
+TEST(Reconciler, SizeCanSideWithTheLocalReading) {
+  // "xyE77": x is 20 px against capitals E/7 of 28: lower case, as local read it.
+  const Reading local = local_reading("xyE77", 0.6, {20, 26, 28, 28, 28});
+  const Verdict v = reconcile(local, remote_reading("XyE77", 0.95));
+  EXPECT_EQ(v.status, VerdictStatus::kCaseConflict);
+  EXPECT_EQ(v.text, "xyE77");
+  EXPECT_EQ(v.source, "local");
+  EXPECT_FALSE(v.flagged);
+}
+
+TEST(Reconciler, CaseOfOtherLettersFollowsConfidenceAndFlagsCloseCalls) {
+  // p/P differ in shape, not just size: no size evidence; local 0.9 vs remote 0.75 -> local,
+  // margin 0.15 < 0.25 -> flagged.
+  const Verdict v = reconcile(local_reading("pQ", 0.9), remote_reading("PQ", 0.75));
+  EXPECT_EQ(v.status, VerdictStatus::kCaseConflict);
+  EXPECT_EQ(v.text, "pQ");
+  EXPECT_TRUE(v.flagged);
+  EXPECT_NE(v.reason.find("'p' (local 0.90) vs 'P' (remote 0.75)"), std::string::npos) << v.reason;
+}
+
+TEST(Reconciler, PoliciesDecideDifferingCharacters) {
+  const Reading local = local_reading("AB1D", 0.6);
+  const Reading remote = remote_reading("ABID", 0.95);
+  ReconcilePolicy policy;
+  EXPECT_EQ(reconcile(local, remote, policy).text, "ABID");  // confidence: remote 0.95 > 0.6
+  EXPECT_FALSE(reconcile(local, remote, policy).flagged);    // margin 0.35 >= 0.25
+  policy.prefer = Preference::kLocal;
+  EXPECT_EQ(reconcile(local, remote, policy).text, "AB1D");
+  EXPECT_TRUE(reconcile(local, remote, policy).flagged);     // chosen against the evidence
+  policy.prefer = Preference::kRemote;
+  EXPECT_EQ(reconcile(local, remote, policy).text, "ABID");
+  policy.prefer = Preference::kConfidence;
+  policy.flag_margin = 0.5;
+  EXPECT_TRUE(reconcile(local, remote, policy).flagged);     // 0.35 < 0.5
+}
+
+TEST(Reconciler, DifferentTextIsAConflictAlignedCharacterByCharacter) {
+  // Local misses a character and misreads another; remote is more confident.
+  const Verdict v = reconcile(local_reading("Q9LA", 0.8), remote_reading("QRLh", 0.7));
+  EXPECT_EQ(v.status, VerdictStatus::kConflict);
+  EXPECT_EQ(v.text, "Q9LA");  // local 0.8 > remote 0.7 at each differing position
+  EXPECT_TRUE(v.flagged);
+  ASSERT_EQ(v.alignment.size(), 4u);
+  EXPECT_EQ(v.alignment[1].op, EditOp::kSubstitute);
+  EXPECT_EQ(v.alignment[1].left, "9");
+  EXPECT_EQ(v.alignment[1].right, "R");
+}
+
+TEST(Reconciler, MergedWhenEachSideWinsSomewhere) {
+  Reading local = local_reading("AXCY", 0.5);
+  local.glyphs[1].confidence = 0.99;  // local is sure of its X
+  const Verdict v = reconcile(local, remote_reading("ABCD", 0.9));
+  EXPECT_EQ(v.text, "AXCD");
+  EXPECT_EQ(v.source, "merged");
+}
+
+TEST(Reconciler, InsertionsAndDeletionsFollowTheChosenSide) {
+  EXPECT_EQ(reconcile(local_reading("ABCD", 0.3), remote_reading("ABD", 0.9)).text, "ABD");
+  EXPECT_EQ(reconcile(local_reading("ABD", 0.3), remote_reading("ABCD", 0.9)).text, "ABCD");
+  EXPECT_EQ(reconcile(local_reading("ABCD", 0.99), remote_reading("ABD", 0.5)).text, "ABCD");
+}
+
+TEST(Reconciler, OneSideFailingGivesTheOthersReadingFlagged) {
+  Verdict v = reconcile(local_reading("ZGUVU", 0.9), failed("remote", "HTTP 503"));
+  EXPECT_EQ(v.status, VerdictStatus::kLocalOnly);
+  EXPECT_EQ(v.text, "ZGUVU");
+  EXPECT_TRUE(v.flagged);
+  EXPECT_NE(v.reason.find("HTTP 503"), std::string::npos);
+  v = reconcile(failed("local", "PNG data is corrupt"), remote_reading("ZGUVU"));
+  EXPECT_EQ(v.status, VerdictStatus::kRemoteOnly);
+  EXPECT_EQ(v.source, "remote");
+  v = reconcile(failed("local", "a"), failed("remote", "b"));
+  EXPECT_EQ(v.status, VerdictStatus::kFailed);
+  EXPECT_TRUE(v.text.empty());
+  EXPECT_TRUE(v.flagged);
+}
+
+TEST(Reconciler, EmptyUnicodeAndWhitespace) {
+  EXPECT_EQ(reconcile(local_reading("", 0.0), remote_reading("")).status, VerdictStatus::kAgree);
+  const Verdict empty_local = reconcile(local_reading("", 0.0), remote_reading("AB"));
+  EXPECT_EQ(empty_local.status, VerdictStatus::kConflict);
+  EXPECT_EQ(empty_local.text, "AB");
+  const Verdict unicode = reconcile(local_reading("Straße", 0.6), remote_reading("STRASSE", 0.9));
+  EXPECT_EQ(unicode.status, VerdictStatus::kConflict);
+  EXPECT_EQ(reconcile(local_reading("Ärger", 0.6), remote_reading("ärger", 0.9)).status,
+            VerdictStatus::kCaseConflict);
+  // A space is a character like any other: "AB CD" and "ABCD" differ.
+  const Verdict spaced = reconcile(local_reading("AB CD", 0.9), remote_reading("ABCD", 0.5));
+  EXPECT_EQ(spaced.status, VerdictStatus::kConflict);
+  EXPECT_EQ(spaced.text, "AB CD");
+}
+
+}  // namespace
+}  // namespace crossocr
