@@ -68,11 +68,22 @@ TEST(Runner, MisconfigurationStopsTheBatchWithAConfigError) {
   EXPECT_EQ(delivered, 0u);
 }
 
-TEST(Runner, ModesWithoutAnEngineYetAreRefused) {
+TEST(Runner, VoteWithoutARemoteSideGivesLocalOnlyVerdictsInOrder) {
   RunOptions options;
   options.mode = Mode::kVote;
-  EXPECT_THROW(run_batch(paths({testing::kSeedStrip}), options, [](const ImageResult&) {}),
-               ConfigError);
+  options.remote_unavailable = "no API key";
+  std::vector<ImageResult> results;
+  run_batch(paths({testing::kSeedStrip, "missing.png", testing::kSeedStrip}), options,
+            [&](const ImageResult& r) { results.push_back(r); });
+  ASSERT_EQ(results.size(), 3u);
+  ASSERT_TRUE(results[0].verdict.has_value());
+  EXPECT_EQ(results[0].verdict->status, VerdictStatus::kLocalOnly);
+  EXPECT_EQ(results[0].reading.text, "ZGUVU");
+  EXPECT_TRUE(results[0].flagged());
+  EXPECT_EQ(results[0].remote->error, "no API key");
+  EXPECT_EQ(results[1].verdict->status, VerdictStatus::kFailed);  // neither could read it
+  EXPECT_FALSE(results[1].ok());
+  EXPECT_EQ(results[2].reading.text, "ZGUVU");
 }
 
 }  // namespace
