@@ -1,0 +1,77 @@
+// Evaluation: reads labelled sets with the same runner the CLI uses and scores each mode, so a
+// user can compare modes, models, prompts and policies on their own images.
+#pragma once
+
+#include "crossocr/metrics.hpp"
+#include "crossocr/runner.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace crossocr {
+
+// A folder with labels.tsv (`file<TAB>text`, with \n \t \\ escapes) and optional dataset.json.
+struct LabelledSet {
+  std::string name;  // dataset.json's name, else the folder's
+  std::string dir;
+  bool case_sensitive = true;
+  std::vector<std::pair<std::string, std::string>> items;  // file (relative to dir), expected
+};
+
+// Throws ConfigError when the folder has no readable labels.tsv.
+LabelledSet load_labelled_set(const std::string& dir);
+
+// Undoes the labels.tsv escapes.
+std::string unescape_label(std::string_view text);
+
+// One image of one set read in one mode.
+struct EvalRow {
+  std::string set;
+  std::string mode;
+  std::string file;        // as in labels.tsv
+  std::string image_path;  // where it was read from
+  std::string expected;
+  std::string got;
+  bool exact = false;  // under the set's case rule
+  bool failed = false;
+  bool flagged = false;
+  std::string status;  // vote: the verdict's status
+  std::string error;
+  double confidence = 0.0;
+  double latency_ms = 0.0;
+  long tokens = 0;
+  std::string local_text;   // vote: the two readings the verdict was made from
+  std::string remote_text;
+};
+
+struct SetModeMetrics {
+  std::string set;
+  std::string mode;
+  SetMetrics metrics;
+  double seconds = 0.0;          // wall time for the whole set
+  double images_per_second = 0.0;
+};
+
+struct EvalReport {
+  std::string version;
+  std::string started;           // ISO 8601, UTC
+  std::string options;           // JSON of the options that decide the readings
+  std::vector<SetModeMetrics> summary;
+  std::vector<EvalRow> rows;
+};
+
+// Progress of one (set, mode): images done out of total, elapsed seconds.
+using EvalProgress = std::function<void(const std::string& set, const std::string& mode,
+                                        std::size_t done, std::size_t total, double seconds)>;
+
+EvalReport evaluate(const std::vector<LabelledSet>& sets, const std::vector<Mode>& modes,
+                    const RunOptions& options, const EvalProgress& progress = {});
+
+// Reports: every number and every row (JSON), a summary for terminals and pull requests
+// (Markdown), and a self-contained page with the wrong and flagged images shown (HTML).
+std::string report_json(const EvalReport& report);
+std::string report_markdown(const EvalReport& report);
+std::string report_html(const EvalReport& report);
+
+}  // namespace crossocr

@@ -1,0 +1,155 @@
+#include "crossocr/evaluation.hpp"
+
+#include "crossocr/alignment.hpp"
+#include "crossocr/errors.hpp"
+#include "crossocr/output.hpp"
+#include "crossocr/version.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+namespace crossocr {
+namespace {
+
+std::u32string folded(std::string_view text) {
+  std::u32string s = to_code_points(text);
+  for (char32_t& c : s) c = to_lower(c);
+  return s;
+}
+
+std::string now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// What decides the readings, so that two runs can be told apart. Never the API key.
+std::string options_json(const std::vector<Mode>& modes, const RunOptions& o) {
+  nlohmann::ordered_json j;
+  nlohmann::ordered_json mode_names = nlohmann::ordered_json::array();
+  for (Mode m : modes) mode_names.push_back(std::string(to_string(m)));
+  j["modes"] = mode_names;
+  j["local"] = {{"lang", o.local.tesseract.lang},
+                {"psm", o.local.tesseract.psm},
+                {"charset", o.local.tesseract.charset},
+                {"max_reads", o.local.max_reads}};
+  j["remote"] = {{"base_url", o.remote.base_url},
+                 {"model", o.remote.model},
+                 {"prompt", o.remote.prompt},
+                 {"max_tokens", o.remote.max_tokens},
+                 {"temperature", o.remote.temperature},
+                 {"samples", o.remote.samples}};
+  j["vote"] = {{"prefer", o.policy.prefer == Preference::kLocal    ? "local"
+                          : o.policy.prefer == Preference::kRemote ? "remote"
+                                                                   : "confidence"},
+               {"flag_margin", o.policy.flag_margin}};
+  return j.dump();
+}
+
+}  // namespace
+
+std::string unescape_label(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size()) {
+      const char c = text[++i];
+      out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+LabelledSet load_labelled_set(const std::string& dir) {
+  LabelledSet set;
+  set.dir = dir;
+  set.name = std::filesystem::path(dir).filename().string();
+  if (set.name.empty()) set.name = std::filesystem::path(dir).parent_path().filename().string();
+  std::ifstream labels(std::filesystem::path(dir) / "labels.tsv");
+  if (!labels) throw ConfigError(dir + ": no labels.tsv (a set is a folder with labels.tsv)");
+  for (std::string line; std::getline(labels, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto tab = line.find('\t');
+    if (line.empty() || tab == std::string::npos) continue;
+    set.items.emplace_back(line.substr(0, tab), unescape_label(line.substr(tab + 1)));
+  }
+  if (set.items.empty()) throw ConfigError(dir + "/labels.tsv: no `file<TAB>text` lines");
+  std::ifstream meta(std::filesystem::path(dir) / "dataset.json");
+  if (meta) {
+    const auto j = nlohmann::json::parse(meta, nullptr, false);
+    if (j.is_object()) {
+      set.case_sensitive = j.value("case_sensitive", true);
+      set.name = j.value("name", set.name);
+    }
+  }
+  return set;
+}
+
+EvalReport evaluate(const std::vector<LabelledSet>& sets, const std::vector<Mode>& modes,
+                    const RunOptions& options, const EvalProgress& progress) {
+  EvalReport report;
+  report.version = version();
+  report.started = now_iso8601();
+  report.options = options_json(modes, options);
+  for (const LabelledSet& set : sets) {
+    std::vector<ImageSource> sources;
+    for (const auto& [file, expected] : set.items) {
+      sources.push_back(ImageSource{(std::filesystem::path(set.dir) / file).string(), {}, false});
+    }
+    for (Mode mode : modes) {
+      RunOptions run = options;
+      run.mode = mode;
+      std::vector<ScoredItem> scored;
+      const auto start = std::chrono::steady_clock::now();
+      auto seconds = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      };
+      // Reading goes through the CLI's own runner: nothing about reading is re-implemented here.
+      run_batch(sources, run, [&](const ImageResult& r) {
+        EvalRow row;
+        row.set = set.name;
+        row.mode = std::string(to_string(mode));
+        row.file = set.items[r.index].first;
+        row.image_path = r.file;
+        row.expected = set.items[r.index].second;
+        row.got = r.reading.text;
+        row.failed = !r.ok();
+        row.error = r.reading.error;
+        row.flagged = r.flagged();
+        row.status = r.verdict ? std::string(to_string(r.verdict->status)) : "";
+        row.confidence = r.reading.confidence;
+        if (r.local) row.local_text = r.local->ok() ? r.local->text : "(" + r.local->error + ")";
+        if (r.remote) row.remote_text = r.remote->ok() ? r.remote->text : "(" + r.remote->error + ")";
+        row.latency_ms = r.verdict ? std::max(r.local ? r.local->latency_ms : 0.0,
+                                              r.remote ? r.remote->latency_ms : 0.0)
+                                   : r.reading.latency_ms;
+        const Reading* remote = r.remote ? &*r.remote : (mode == Mode::kRemote ? &r.reading : nullptr);
+        if (remote) row.tokens = remote->remote.prompt_tokens + remote->remote.completion_tokens;
+        row.exact = !row.failed && (set.case_sensitive ? row.got == row.expected
+                                                       : folded(row.got) == folded(row.expected));
+        scored.push_back(ScoredItem{row.expected, row.got, row.failed, row.flagged, row.status,
+                                    row.latency_ms, row.tokens});
+        report.rows.push_back(std::move(row));
+        if (progress) progress(set.name, std::string(to_string(mode)), scored.size(), sources.size(), seconds());
+      });
+      SetModeMetrics summary;
+      summary.set = set.name;
+      summary.mode = std::string(to_string(mode));
+      summary.metrics = compute_metrics(scored, set.case_sensitive);
+      summary.seconds = seconds();
+      summary.images_per_second = summary.seconds > 0 ? scored.size() / summary.seconds : 0.0;
+      report.summary.push_back(std::move(summary));
+    }
+  }
+  return report;
+}
+
+}  // namespace crossocr
