@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 namespace crossocr::cli {
 namespace {
@@ -58,8 +59,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       {"auto", Layout::kAuto}, {"strip", Layout::kStrip}, {"page", Layout::kPage}};
 
   app.set_config("--config", default_config_path(), "read options from this TOML file");
-  app.add_option("images", o.images, "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF)")
-      ->required();
+  app.add_option("images", o.images, "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF)");
   app.add_option("--mode", o.run.mode,
                  "local: OpenCV + Tesseract, offline (default); remote: vision LLM; vote: both, "
                  "cross-checked")
@@ -166,8 +166,40 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   app.add_option("--max-file-bytes", o.run.limits.max_file_bytes, "refuse larger files")
       ->capture_default_str();
 
+  // Every reading option above applies to `eval` too (fallthrough hands them to this app).
+  CLI::App* eval = app.add_subcommand(
+      "eval", "accuracy comparison runs: read labelled sets (folders with labels.tsv) in each mode "
+              "and report exact match, CER, WER, case errors, confusions, latency and flag quality");
+  eval->fallthrough();
+  eval->add_option("sets", o.sets, "set folders, each with labels.tsv and optional dataset.json");
+  std::string modes_text = "local";
+  eval->add_option("--modes", modes_text, "comma-separated modes to compare, e.g. local,remote,vote")
+      ->capture_default_str();
+  eval->add_option("--report", o.report_dir,
+                   "write report.json, report.md and report.html (self-contained) there");
+  eval->add_option("--runs-db", o.runs_db,
+                   "SQLite database of runs (default: ~/.local/share/crossocr/runs.sqlite)");
+  eval->add_flag("!--no-store", o.store_run, "do not record this run in the database");
+  eval->add_option("--compare", o.compare, "print what changed between two stored runs: A B")
+      ->expected(2);
+
   try {
     app.parse(argc, argv);
+    o.eval = eval->parsed();
+    if (o.eval) {
+      o.eval_modes.clear();
+      std::stringstream list(modes_text);
+      for (std::string name; std::getline(list, name, ',');) {
+        const auto it = modes.find(name);
+        if (it == modes.end()) throw CLI::ValidationError("--modes", "unknown mode '" + name + "'");
+        o.eval_modes.push_back(it->second);
+      }
+      if (o.sets.empty() && o.compare.empty()) {
+        throw CLI::ValidationError("eval", "name at least one set folder, or --compare A B");
+      }
+    } else if (o.images.empty()) {
+      throw CLI::RequiredError("images");
+    }
   } catch (const CLI::ParseError& e) {
     const int status = app.exit(e);  // prints help, version or the error
     return ParseOutcome{std::nullopt, status == 0 ? kExitOk : kExitUsage};

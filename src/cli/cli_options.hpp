@@ -31,6 +31,15 @@ struct CliOptions {
   std::string api_key_file;
   bool use_cache = true;
   bool strict = false;      // flagged results change the exit status
+
+  // `crossocr eval`: accuracy comparison runs over labelled sets.
+  bool eval = false;
+  std::vector<std::string> sets;
+  std::vector<Mode> eval_modes = {Mode::kLocal};
+  std::string report_dir;
+  std::string runs_db;      // empty: the per-user default
+  bool store_run = true;
+  std::vector<long long> compare;  // two run ids
   std::string cache_file;   // empty: the per-user default
 };
 

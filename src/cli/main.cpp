@@ -1,6 +1,7 @@
 // crossocr's command line: parse flags, read the batch, print each result as it arrives, map the
 // outcome to an exit status. All the work happens in the library.
 #include "cli/cli_options.hpp"
+#include "cli/eval_command.hpp"
 #include "crossocr/errors.hpp"
 #include "crossocr/output.hpp"
 #include "crossocr/runner.hpp"
@@ -119,6 +120,7 @@ int main(int argc, char** argv) {
   ParseOutcome parsed = parse_command_line(argc, argv);
   if (!parsed.options) return parsed.exit_code;
   CliOptions& options = *parsed.options;
+  if (options.eval) return run_eval(options);
 
   if (options.run.mode != crossocr::Mode::kLocal) {
     if (const std::string problem = resolve_api_key(options); !problem.empty()) {

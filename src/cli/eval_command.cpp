@@ -1,0 +1,92 @@
+#include "cli/eval_command.hpp"
+
+#include "crossocr/errors.hpp"
+#include "crossocr/evaluation.hpp"
+#include "crossocr/output.hpp"
+#include "crossocr/run_store.hpp"
+#include "crossocr/version.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <unistd.h>
+
+namespace crossocr::cli {
+namespace {
+
+// A bar with rate and ETA on a terminal; plain lines (each quarter, and the end) otherwise.
+class ProgressDisplay {
+ public:
+  ProgressDisplay() : terminal_(isatty(STDERR_FILENO) != 0) {}
+
+  void operator()(const std::string& set, const std::string& mode, std::size_t done,
+                  std::size_t total, double seconds) {
+    const double rate = seconds > 0 ? done / seconds : 0.0;
+    const double eta = rate > 0 ? (total - done) / rate : 0.0;
+    if (terminal_) {
+      constexpr int kWidth = 30;
+      const int filled = static_cast<int>(kWidth * done / std::max<std::size_t>(1, total));
+      std::fprintf(stderr, "\r%-20.20s %-6s [%s%s] %zu/%zu %6.1f img/s ETA %4.0fs", set.c_str(),
+                   mode.c_str(), std::string(filled, '#').c_str(),
+                   std::string(kWidth - filled, '.').c_str(), done, total, rate, eta);
+      if (done == total) std::fputc('\n', stderr);
+    } else if (done == total || done * 4 / total != (done - 1) * 4 / total) {
+      std::fprintf(stderr, "%s %s: %zu/%zu images, %.1f img/s\n", set.c_str(), mode.c_str(), done,
+                   total, rate);
+    }
+  }
+
+ private:
+  bool terminal_;
+};
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) throw ConfigError("cannot write " + path.string());
+}
+
+}  // namespace
+
+int run_eval(CliOptions& options) {
+  try {
+    const std::string db_path = options.runs_db.empty() ? default_runs_path() : options.runs_db;
+    if (!options.compare.empty()) {
+      std::cout << RunStore::open(db_path)->compare(options.compare[0], options.compare[1]);
+      return kExitOk;
+    }
+    const bool uses_remote = std::any_of(options.eval_modes.begin(), options.eval_modes.end(),
+                                         [](Mode m) { return m != Mode::kLocal; });
+    if (uses_remote) {
+      if (const std::string problem = resolve_api_key(options); !problem.empty()) {
+        // Cached readings still count: a comparison re-runs offline at no cost.
+        std::cerr << "crossocr: " << problem << "; remote readings come from the cache only\n";
+      }
+    }
+    std::vector<LabelledSet> sets;
+    for (const std::string& dir : options.sets) sets.push_back(load_labelled_set(dir));
+
+    ProgressDisplay progress;
+    const EvalReport report = evaluate(sets, options.eval_modes, options.run, std::ref(progress));
+    if (!options.report_dir.empty()) {
+      std::filesystem::create_directories(options.report_dir);
+      const std::filesystem::path dir(options.report_dir);
+      write_file(dir / "report.json", report_json(report));
+      write_file(dir / "report.md", report_markdown(report));
+      write_file(dir / "report.html", report_html(report));
+    }
+    std::cout << report_markdown(report);
+    if (options.store_run) {
+      const long long id = RunStore::open(db_path)->save(report, std::string(version()) + " " + CROSSOCR_GIT_COMMIT);
+      std::cout << "\nstored as run " << id << " in " << db_path << "\n";
+    }
+    return kExitOk;
+  } catch (const ConfigError& e) {
+    std::cerr << "crossocr: " << e.what() << "\n";
+    return kExitConfig;
+  }
+}
+
+}  // namespace crossocr::cli

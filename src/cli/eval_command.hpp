@@ -1,0 +1,11 @@
+// `crossocr eval`: runs labelled sets through the runner in each mode, writes the reports, records
+// the run, and compares stored runs.
+#pragma once
+
+#include "cli/cli_options.hpp"
+
+namespace crossocr::cli {
+
+int run_eval(CliOptions& options);
+
+}  // namespace crossocr::cli
