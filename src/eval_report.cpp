@@ -16,7 +16,7 @@ namespace {
 using nlohmann::ordered_json;
 
 ordered_json number_or_null(const std::optional<double>& x) {
-  return x ? ordered_json(std::round(*x * 1e6) / 1e6) : ordered_json(nullptr);
+  return x ? ordered_json(*x) : ordered_json(nullptr);
 }
 
 ordered_json metrics_json(const SetModeMetrics& s) {
@@ -166,7 +166,7 @@ std::string report_html(const EvalReport& report) {
        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;"
        "text-align:right}th{background:#f4f4f4}td.l,th.l{text-align:left}"
        "mark{background:#ffd84d}mark.gap{background:#ff9c9c}code{font-size:15px}"
-       "img{max-height:60px;image-rendering:pixelated}</style></head><body>\n"
+       "img{max-height:60px;image-rendering:pixelated}pre{white-space:pre-wrap}</style></head><body>\n"
     << "<h1>crossocr eval</h1><p>" << html_escape(report.started) << " · crossocr "
     << html_escape(report.version) << "</p>\n<pre>" << html_escape(report.options) << "</pre>\n"
     << "<table id=summary><thead><tr><th class=l>set</th><th class=l>mode</th><th>images</th>"

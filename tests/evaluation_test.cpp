@@ -1,0 +1,127 @@
+// crossocr eval: metrics that agree with the per-image rows, reports a browser can show, runs that
+// compare.
+#include "crossocr/evaluation.hpp"
+
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+namespace crossocr {
+namespace {
+
+using testing::run_cli;
+using testing::ScratchDir;
+
+// A set of three images: two seed strips (one labelled wrongly on purpose) and one xor strip.
+std::string make_set(const ScratchDir& dir, bool case_sensitive = true) {
+  const std::filesystem::path set = dir.path() / "tiny";
+  std::filesystem::create_directories(set);
+  std::filesystem::copy_file(testing::kSeedStrip, set / "a.png");
+  std::filesystem::copy_file(testing::kSeedStrip, set / "b.png");
+  std::filesystem::copy_file(testing::data_path("xor-strips/u0006.png"), set / "c.png");
+  std::ofstream(set / "labels.tsv") << "a.png\tZGUVU\nb.png\tzguvu\nc.png\tline\\none\n";
+  std::ofstream(set / "dataset.json")
+      << R"({"name": "tiny", "case_sensitive": )" << (case_sensitive ? "true" : "false") << "}\n";
+  return set.string();
+}
+
+TEST(Evaluation, LabelsAreUnescaped) {
+  EXPECT_EQ(unescape_label("a\\nb\\tc\\\\d"), "a\nb\tc\\d");
+  ScratchDir dir;
+  const LabelledSet set = load_labelled_set(make_set(dir));
+  EXPECT_EQ(set.name, "tiny");
+  ASSERT_EQ(set.items.size(), 3u);
+  EXPECT_EQ(set.items[2].second, "line\none");
+}
+
+TEST(Evaluation, MetricsAgreeWithTheRowsAndTheSetsCaseRule) {
+  ScratchDir dir;
+  RunOptions options;
+  for (bool case_sensitive : {true, false}) {
+    ScratchDir sub;
+    const EvalReport report = evaluate({load_labelled_set(make_set(sub, case_sensitive))},
+                                       {Mode::kLocal}, options);
+    ASSERT_EQ(report.summary.size(), 1u);
+    ASSERT_EQ(report.rows.size(), 3u);
+    const SetMetrics& m = report.summary[0].metrics;
+    EXPECT_EQ(report.rows[0].got, "ZGUVU");
+    EXPECT_TRUE(report.rows[0].exact);
+    EXPECT_EQ(report.rows[1].exact, !case_sensitive);  // "zguvu" only right ignoring case
+    EXPECT_FALSE(report.rows[2].exact);
+    const int exact_rows = report.rows[0].exact + report.rows[1].exact + report.rows[2].exact;
+    EXPECT_EQ(m.wrong, 3 - exact_rows);
+    EXPECT_EQ(m.exact, 1);     // case-sensitive count whatever the rule
+    EXPECT_EQ(m.exact_ci, 2);  // ZGUVU and zguvu
+    EXPECT_GT(report.summary[0].images_per_second, 0.0);
+  }
+}
+
+class EvalCli : public ::testing::Test {
+ protected:
+  ScratchDir dir;
+  std::string set = make_set(dir);
+  std::string db = dir.file("runs.sqlite");
+  std::string report = dir.file("report");
+};
+
+TEST_F(EvalCli, ReportsAgreeWithAnIndependentScoreOfTheirRows) {
+  const auto r = run_cli({"eval", set, "--report", report, "--runs-db", db});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(report + "/report.json");
+  const auto j = nlohmann::json::parse(in);
+  ASSERT_EQ(j["rows"].size(), 3u);
+  int exact = 0;
+  for (const auto& row : j["rows"]) exact += row["got"] == row["expected"];
+  EXPECT_DOUBLE_EQ(j["summary"][0]["exact_rate"].get<double>(), exact / 3.0);
+  EXPECT_NE(r.out.find("| tiny | local | 3 | 33.3% |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stored as run 1"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(report + "/report.md"));
+  // The HTML shows every wrong image, inline.
+  std::ifstream html(report + "/report.html");
+  const std::string page((std::istreambuf_iterator<char>(html)), {});
+  EXPECT_NE(page.find("b.png"), std::string::npos);
+  EXPECT_NE(page.find("c.png"), std::string::npos);
+  EXPECT_NE(page.find("data:image/png;base64,"), std::string::npos);
+}
+
+TEST_F(EvalCli, TheHtmlReportShowsTheJsonFiguresInARealBrowser) {
+  ASSERT_EQ(run_cli({"eval", set, "--report", report, "--no-store"}).exit_code, 0);
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium")) << "tools/setup.sh installs chromium";
+  const std::string dom = dir.file("dom.html");
+  const std::string command =
+      "/usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync "
+      "--user-data-dir=" + dir.file("profile") + " --dump-dom file://" + report +
+      "/report.html > " + dom + " 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  std::ifstream in(dom);
+  const std::string rendered((std::istreambuf_iterator<char>(in)), {});
+  std::ifstream js(report + "/report.json");
+  const auto j = nlohmann::json::parse(js);
+  char exact[16];
+  std::snprintf(exact, sizeof exact, "%.1f%%", j["summary"][0]["exact_rate"].get<double>() * 100);
+  const std::regex row(R"re(<tr data-set="tiny" data-mode="local">.*?<td class="exact">([^<]*)</td>)re");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(rendered, m, row)) << rendered.substr(0, 2000);
+  EXPECT_EQ(m[1].str(), exact);
+}
+
+TEST_F(EvalCli, TwoRunsWithDifferentOptionsCompare) {
+  ASSERT_EQ(run_cli({"eval", set, "--runs-db", db}).exit_code, 0);
+  ASSERT_EQ(run_cli({"eval", set, "--runs-db", db, "--charset", "0123456789"}).exit_code, 0);
+  const auto r = run_cli({"eval", "--compare", "1", "2", "--runs-db", db});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("options:"), std::string::npos);  // the charset differs
+  EXPECT_NE(r.out.find("tiny / local: exact 33.3% -> 0.0% (-33.3 points)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("newly wrong: 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tiny/local/a.png: \"ZGUVU\""), std::string::npos) << r.out;
+  EXPECT_EQ(run_cli({"eval", "--compare", "1", "9", "--runs-db", db}).exit_code, 3);
+}
+
+}  // namespace
+}  // namespace crossocr
