@@ -66,6 +66,15 @@ std::string fixed(const std::optional<double>& x, const char* format = "%.3f") {
   return buf;
 }
 
+// "agree 12, case_conflict 2, conflict 1": how often each vote status occurred.
+std::string status_line(const SetMetrics& m) {
+  std::string line;
+  for (const auto& [status, count] : m.status_counts) {
+    line += (line.empty() ? "" : ", ") + status + " " + std::to_string(count);
+  }
+  return line;
+}
+
 std::string html_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -155,6 +164,11 @@ std::string report_markdown(const EvalReport& report) {
        << percent(m.flag_precision) << " | " << percent(m.flag_recall) << " | "
        << percent(m.unflagged_accuracy) << " @ " << percent(m.coverage) << " |\n";
   }
+  for (const SetModeMetrics& s : report.summary) {
+    if (!s.metrics.status_counts.empty()) {
+      md << "\n" << s.set << " / " << s.mode << " statuses: " << status_line(s.metrics) << "\n";
+    }
+  }
   return md.str();
 }
 
@@ -189,6 +203,9 @@ std::string report_html(const EvalReport& report) {
   h << "</tbody></table>\n";
   for (const SetModeMetrics& s : report.summary) {
     h << "<h2>" << html_escape(s.set) << " · " << s.mode << "</h2>\n";
+    if (!s.metrics.status_counts.empty()) {
+      h << "<p class=statuses>statuses: " << html_escape(status_line(s.metrics)) << "</p>\n";
+    }
     std::string dir;
     int shown = 0;
     std::ostringstream rows;

@@ -2,6 +2,7 @@
 // compare.
 #include "crossocr/evaluation.hpp"
 
+#include "fake_provider.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -121,6 +122,27 @@ TEST_F(EvalCli, TwoRunsWithDifferentOptionsCompare) {
   EXPECT_NE(r.out.find("newly wrong: 1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("tiny/local/a.png: \"ZGUVU\""), std::string::npos) << r.out;
   EXPECT_EQ(run_cli({"eval", "--compare", "1", "9", "--runs-db", db}).exit_code, 3);
+}
+
+TEST_F(EvalCli, EveryModeThroughTheSameRunnerWithVoteStatuses) {
+  testing::FakeProvider server;  // answers the seed's "ZGUVU" to everything
+  const std::string key = dir.write("key", std::string("k\n"));
+  const auto r = run_cli({"eval", set, "--modes", "local,remote,vote", "--base-url",
+                          server.base_url(), "--api-key-file", key, "--cache-file",
+                          dir.file("cache.sqlite"), "--report", report, "--no-store"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(report + "/report.json");
+  const auto j = nlohmann::json::parse(in);
+  ASSERT_EQ(j["summary"].size(), 3u);
+  EXPECT_EQ(j["summary"][1]["mode"], "remote");
+  EXPECT_EQ(j["summary"][1]["exact"], 1);     // "ZGUVU" for a.png; b.png is labelled "zguvu"
+  EXPECT_EQ(j["summary"][1]["exact_ci"], 2);
+  EXPECT_EQ(j["summary"][1]["total_tokens"], 3 * 180);
+  EXPECT_EQ(j["summary"][2]["mode"], "vote");
+  EXPECT_EQ(j["summary"][2]["status_counts"]["agree"], 2);  // local and remote both read ZGUVU
+  EXPECT_EQ(j["summary"][2]["flagged"], 1);                  // c.png: the two readings differ
+  EXPECT_NE(r.out.find("tiny / vote statuses: agree 2"), std::string::npos) << r.out;
+  EXPECT_EQ(server.received().size(), 3u);  // vote's remote readings came from the cache
 }
 
 }  // namespace
