@@ -7,15 +7,21 @@
 #include "crossocr/preprocessor.hpp"
 #include "crossocr/tesseract_engine.hpp"
 
+#include <memory>
 #include <string>
 
 namespace crossocr {
 
+class StripRecognizer;  // internal: src/strip_recognizer.hpp
+
 struct LocalOptions {
   PreprocessOptions preprocess;
   TesseractOptions tesseract;
-  // Most variants read per image; reading stops earlier when two variants agree.
+  // Most Tesseract reads per image; reading stops earlier when two readings agree.
   int max_reads = 3;
+  // The strip recogniser (ONNX); empty: models/strip_recognizer.onnx where installed or built;
+  // "none": Tesseract only.
+  std::string recognizer_path;
 };
 
 class LocalEngine : public Engine {
@@ -29,6 +35,7 @@ class LocalEngine : public Engine {
  private:
   LocalOptions options_;
   TesseractEngine tesseract_;
+  std::shared_ptr<StripRecognizer> recognizer_;  // null when there is none
 };
 
 }  // namespace crossocr

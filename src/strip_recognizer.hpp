@@ -1,0 +1,32 @@
+// StripRecognizer: a small convolutional network with CTC (models/strip_recognizer.onnx, trained by
+// tools/train_recognizer.py on generated strips only), run by OpenCV's dnn module. Reads one short
+// line of 0-9 A-Z a-z; another voter beside Tesseract for strips. Not thread-safe: one per thread.
+#pragma once
+
+#include "crossocr/reading.hpp"
+
+#include <opencv2/core/mat.hpp>
+
+#include <memory>
+#include <string>
+
+namespace crossocr {
+
+class StripRecognizer {
+ public:
+  // Nothing when the file does not exist; throws ConfigError when it exists but cannot be loaded.
+  static std::unique_ptr<StripRecognizer> load(const std::string& onnx_path);
+  ~StripRecognizer();
+
+  Reading read(const cv::Mat& bgr);
+
+ private:
+  StripRecognizer();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Where the model is looked for: $CROSSOCR_MODELS, the installed share folder, the source tree.
+std::string default_recognizer_path();
+
+}  // namespace crossocr
