@@ -249,6 +249,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default="models/strip_recognizer.onnx")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--checkpoint", default="", help="also save the PyTorch weights here")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -290,6 +291,8 @@ def main():
             print(f"step {step} {elapsed / 60:.1f} min loss {loss.item():.3f} generated-val exact {acc:.3f}", flush=True)
 
     model.eval()
+    if args.checkpoint:
+        torch.save(model.state_dict(), args.checkpoint)
     dummy = torch.zeros(1, 1, HEIGHT, WIDTH)
     torch.onnx.export(model, dummy, args.out, opset_version=11, input_names=["strip"],
                       output_names=["logits"])
