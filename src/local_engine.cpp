@@ -5,23 +5,13 @@
 
 #include <opencv2/core.hpp>
 
+#include <algorithm>
 #include <chrono>
-#include <optional>
 #include <map>
+#include <optional>
 
 namespace crossocr {
 namespace {
-
-// The reading most variants agree on; among readings without a majority, the most confident.
-Reading local_vote(std::vector<Reading>& readings) {
-  std::map<std::string, int> votes;
-  for (const Reading& r : readings) ++votes[r.text];
-  auto better = [&](const Reading& a, const Reading& b) {
-    if (votes[a.text] != votes[b.text]) return votes[a.text] > votes[b.text];
-    return a.confidence > b.confidence;
-  };
-  return *std::min_element(readings.begin(), readings.end(), better);
-}
 
 // Measures Glyph::ink_height: the rows between the first and last dark pixel in the glyph's
 // columns of the variant that was read, in the original image's pixels. Only for glyphs that stand
@@ -109,7 +99,13 @@ Reading LocalEngine::read(const LoadedImage& image) {
     best.engine = "local";
     best.error = "Tesseract could not read any preprocessed variant";
   } else {
-    best = local_vote(readings);
+    // Reading stopped at the first text read twice; without one, every reading differs and the
+    // most confident stands.
+    best = agreed ? readings.back()
+                  : *std::max_element(readings.begin(), readings.end(),
+                                      [](const Reading& a, const Reading& b) {
+                                        return a.confidence < b.confidence;
+                                      });
     if (prepared.layout == Layout::kStrip) {
       for (const Variant& v : prepared.variants) {
         if (v.name == best.variant) measure_ink_heights(best, v);

@@ -1,5 +1,6 @@
-// LocalEngine: the offline reader. Preprocesses an image into candidate variants, reads them with
-// Tesseract until two agree, and keeps the reading most variants agree on (a local vote).
+// LocalEngine: the offline reader. Preprocesses an image into candidate variants and reads them
+// with Tesseract until some text has been read twice (a local vote); on strips a small CNN
+// (StripRecognizer) votes too, and wins where Tesseract's readings disagree and it is sure.
 // Not thread-safe: one per thread.
 #pragma once
 
