@@ -1,6 +1,7 @@
 #include "crossocr/run_store.hpp"
 
 #include "crossocr/errors.hpp"
+#include "user_paths.hpp"
 
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
@@ -172,13 +173,7 @@ std::string RunStore::compare(long long a, long long b) {
 }
 
 std::string default_runs_path() {
-  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) {
-    return std::string(xdg) + "/crossocr/runs.sqlite";
-  }
-  if (const char* home = std::getenv("HOME"); home && *home) {
-    return std::string(home) + "/.local/share/crossocr/runs.sqlite";
-  }
-  return "crossocr-runs.sqlite";
+  return user_file("XDG_DATA_HOME", ".local/share", "runs.sqlite").value_or("crossocr-runs.sqlite");
 }
 
 }  // namespace crossocr

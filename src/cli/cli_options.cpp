@@ -1,6 +1,7 @@
 #include "cli/cli_options.hpp"
 
 #include "crossocr/version.hpp"
+#include "user_paths.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -11,16 +12,6 @@
 
 namespace crossocr::cli {
 namespace {
-
-std::string default_config_path() {
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) {
-    return std::string(xdg) + "/crossocr/config.toml";
-  }
-  if (const char* home = std::getenv("HOME"); home && *home) {
-    return std::string(home) + "/.config/crossocr/config.toml";
-  }
-  return {};
-}
 
 bool is_loopback(const std::string& url) {
   for (const char* host : {"://localhost", "://127.", "://[::1]"}) {
@@ -58,7 +49,9 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   const std::map<std::string, Layout> layouts = {
       {"auto", Layout::kAuto}, {"strip", Layout::kStrip}, {"page", Layout::kPage}};
 
-  app.set_config("--config", default_config_path(), "read options from this TOML file");
+  app.set_config("--config",
+                 user_file("XDG_CONFIG_HOME", ".config", "config.toml").value_or(""),
+                 "read options from this TOML file");
   app.add_option("images", o.images, "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF)");
   app.add_option("--mode", o.run.mode,
                  "local: OpenCV + Tesseract, offline (default); remote: vision LLM; vote: both, "

@@ -1,8 +1,6 @@
 #include "remote/answer_cleaner.hpp"
 
-#include <algorithm>
 #include <array>
-#include <cctype>
 #include <regex>
 
 namespace crossocr::remote {

@@ -2,6 +2,7 @@
 
 #include "crossocr/remote_engine.hpp"
 #include "reading_json.hpp"
+#include "user_paths.hpp"
 
 #include <sqlite3.h>
 
@@ -76,13 +77,7 @@ void ReadingCache::store(const std::string& key, const Reading& reading) {
 namespace crossocr {
 
 std::string default_remote_cache_path() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {
-    return std::string(xdg) + "/crossocr/remote.sqlite";
-  }
-  if (const char* home = std::getenv("HOME"); home && *home) {
-    return std::string(home) + "/.cache/crossocr/remote.sqlite";
-  }
-  return ".crossocr-cache.sqlite";
+  return user_file("XDG_CACHE_HOME", ".cache", "remote.sqlite").value_or(".crossocr-cache.sqlite");
 }
 
 }  // namespace crossocr
