@@ -37,13 +37,22 @@ void measure_ink_heights(Reading& reading, const Variant& variant) {
   }
 }
 
-// How probable the recogniser's weakest character must be for its reading to win over Tesseract
-// readings that disagree among themselves (trust), or that agree (sure). Chosen on the shared sets
-// as the pair that raised xor-strips (43% -> 71%) and keras-captcha (1% -> 12%) without costing
-// documents anything and swust-login (case-insensitive) 1.4 points. Lower "sure" values gain a
-// few more xor-strips but let a confident misreading override Tesseract's agreement.
-constexpr double kRecognizerTrust = 0.5;
+// How probable the recogniser's weakest character must be for its reading to stand without
+// Tesseract (sure), or over Tesseract readings that disagree among themselves (trust).
 constexpr double kRecognizerSure = 0.98;
+constexpr double kRecognizerTrust = 0.5;
+
+Reading finished(Reading reading, std::chrono::steady_clock::time_point start) {
+  reading.latency_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return reading;
+}
+
+// The recogniser was trained on 4-6 letters and digits: a reading far from that length is a
+// line of text, a page number or noise, which Tesseract reads better.
+bool in_recognizer_domain(const Reading& reading) {
+  return reading.ok() && reading.text.size() >= 3 && reading.text.size() <= 7;
+}
 
 double weakest_glyph(const Reading& reading) {
   double weakest = reading.glyphs.empty() ? 0.0 : 1.0;
@@ -71,8 +80,11 @@ Reading LocalEngine::read(const LoadedImage& image) {
   std::vector<Reading> readings;
   std::map<std::string, int> seen;
   std::optional<Reading> recognized;
-  if (recognizer_ && prepared.layout == Layout::kStrip && options_.tesseract.charset.empty()) {
-    recognized = recognizer_->read(image.pixels);
+  double sureness = 0.0;
+  if (recognizer_ && prepared.layout == Layout::kStrip) {
+    recognized = recognizer_->read(image.pixels, options_.tesseract.charset);
+    sureness = in_recognizer_domain(*recognized) ? weakest_glyph(*recognized) : 0.0;
+    if (sureness >= kRecognizerSure) return finished(std::move(*recognized), start);
     ++seen[recognized->text];
   }
   bool agreed = false;
@@ -85,15 +97,11 @@ Reading LocalEngine::read(const LoadedImage& image) {
     readings.push_back(std::move(candidate));
     if (agreed) break;
   }
-  // Without any agreement, Tesseract's variants disagree among themselves: the recogniser, when
-  // fairly sure of every character, is the better guess on CAPTCHA-like strips (70% against 43%
-  // exact on xor-strips); when very sure, it is even against an agreement. Otherwise Tesseract's
-  // vote stands: it reads plain text and words better.
-  const double sureness = recognized && recognized->ok() ? weakest_glyph(*recognized) : 0.0;
-  if (sureness >= kRecognizerSure || (!agreed && sureness >= kRecognizerTrust)) {
-    recognized->latency_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    return *recognized;
+  // Tesseract's variants disagreeing among themselves: the recogniser when fairly sure of every
+  // character. Otherwise Tesseract's vote stands: it reads plain text and words better, and its
+  // glyph boxes carry the ink heights that settle case.
+  if (recognized && !agreed && sureness >= kRecognizerTrust) {
+    return finished(std::move(*recognized), start);
   }
   Reading best;
   if (readings.empty()) {
@@ -114,9 +122,7 @@ Reading LocalEngine::read(const LoadedImage& image) {
       correct_case_by_size(best);
     }
   }
-  best.latency_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return best;
+  return finished(std::move(best), start);
 }
 
 }  // namespace crossocr

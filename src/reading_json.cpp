@@ -33,6 +33,12 @@ nlohmann::ordered_json reading_to_json(const Reading& r) {
                       {"confidence", rounded(g.confidence)},
                       {"box", {g.box.x, g.box.y, g.box.width, g.box.height}}});
     if (g.ink_height > 0) glyphs.back()["ink_height"] = rounded(g.ink_height);
+    if (!g.alternatives.empty()) {
+      auto& alternatives = glyphs.back()["alternatives"] = nlohmann::ordered_json::array();
+      for (const GlyphChoice& c : g.alternatives) {
+        alternatives.push_back({{"text", c.text}, {"confidence", rounded(c.confidence)}});
+      }
+    }
   }
   if (!glyphs.empty() || r.engine != "remote") j["glyphs"] = std::move(glyphs);
   return j;
@@ -64,6 +70,11 @@ Reading reading_from_json(const nlohmann::json& j) {
       out.text = glyph.value("text", "");
       out.confidence = glyph.value("confidence", 0.0);
       out.ink_height = glyph.value("ink_height", 0.0);
+      if (const auto a = glyph.find("alternatives"); a != glyph.end() && a->is_array()) {
+        for (const auto& c : *a) {
+          out.alternatives.push_back({c.value("text", ""), c.value("confidence", 0.0)});
+        }
+      }
       if (const auto b = glyph.find("box"); b != glyph.end() && b->is_array() && b->size() == 4) {
         out.box = cv::Rect((*b)[0], (*b)[1], (*b)[2], (*b)[3]);
       }

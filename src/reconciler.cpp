@@ -95,6 +95,15 @@ Verdict reconcile(const Reading& local, const Reading& remote, const ReconcilePo
     const int g = index >= 0 && index < static_cast<int>(glyph_at.size()) ? glyph_at[index] : -1;
     return g >= 0 ? local.glyphs[g].confidence : local.confidence;
   };
+  // Where the local reader weighed the remote's character as a runner-up for the glyph, its own
+  // choice leads by only the difference: the two readers then differ less than they seem.
+  auto lead_over = [&](int glyph, const std::string& rival, double lc) {
+    if (glyph < 0) return lc;
+    for (const GlyphChoice& alternative : local.glyphs[glyph].alternatives) {
+      if (alternative.text == rival) return std::max(0.0, lc - alternative.confidence);
+    }
+    return lc;
+  };
   auto by_policy = [&](double lc, double rc) {
     Choice c;
     c.take_local = policy.prefer == Preference::kLocal ||
@@ -126,7 +135,7 @@ Verdict reconcile(const Reading& local, const Reading& remote, const ReconcilePo
       c.strong = true;
       c.confidence = std::max(lc, rc);
     } else {
-      c = by_policy(lc, rc);
+      c = by_policy(p.op == EditOp::kSubstitute ? lead_over(g, p.right, lc) : lc, rc);
     }
     (c.take_local ? took_local : took_remote) = true;
     v.text += c.take_local ? p.left : p.right;

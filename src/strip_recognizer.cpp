@@ -5,6 +5,7 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -17,6 +18,9 @@ namespace {
 constexpr std::string_view kCharset =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 constexpr int kHeight = 32, kWidth = 128;
+// Runners-up below this probability are noise, not alternatives.
+constexpr double kMinAlternative = 0.01;
+constexpr std::size_t kMaxAlternatives = 3;
 
 }  // namespace
 
@@ -40,48 +44,88 @@ std::unique_ptr<StripRecognizer> StripRecognizer::load(const std::string& onnx_p
   return r;
 }
 
-Reading StripRecognizer::read(const cv::Mat& bgr) {
+namespace {
+
+// As in training: the darkest of the three channels (pale colours on white keep the contrast they
+// lose in luminance), area-resampled to 32x128, stretched to the strip's own range.
+cv::Mat strip_input(const cv::Mat& bgr) {
+  cv::Mat grey, small, input;
+  if (bgr.channels() == 3) {
+    cv::Mat channels[3];
+    cv::split(bgr, channels);
+    grey = cv::min(cv::min(channels[0], channels[1]), channels[2]);
+  } else {
+    grey = bgr;
+  }
+  cv::resize(grey, small, {kWidth, kHeight}, 0, 0, cv::INTER_AREA);
+  double lo = 0, hi = 0;
+  cv::minMaxLoc(small, &lo, &hi);
+  const double range = std::max(hi - lo, 1.0);
+  small.convertTo(input, CV_32F, 1.0 / range, -lo / range);
+  return input;
+}
+
+}  // namespace
+
+Reading StripRecognizer::read(const cv::Mat& bgr, const std::string& charset) {
   Reading reading;
   reading.engine = "local";
   reading.variant = "recognizer";
   reading.confidence_source = "glyphs";
-  // As in training: grey, area-resampled to 32x128, stretched to the strip's own range.
-  cv::Mat gray, small, input;
-  if (bgr.channels() == 3) {
-    cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
-  } else {
-    gray = bgr;
-  }
-  cv::resize(gray, small, {kWidth, kHeight}, 0, 0, cv::INTER_AREA);
-  double lo = 0, hi = 0;
-  cv::minMaxLoc(small, &lo, &hi);
-  small.convertTo(input, CV_32F, 1.0 / std::max(hi - lo, 1.0), -lo / std::max(hi - lo, 1.0));
-  impl_->net.setInput(cv::dnn::blobFromImage(input));
+  impl_->net.setInput(cv::dnn::blobFromImage(strip_input(bgr)));
   const cv::Mat logits = impl_->net.forward();  // 1 x classes x 1 x T
   const int classes = logits.size[1], steps = logits.size[3];
+  std::vector<bool> allowed(classes, true);
+  for (int c = 1; c < classes && !charset.empty(); ++c) {
+    allowed[c] = c - 1 < static_cast<int>(kCharset.size()) &&
+                 charset.find(kCharset[c - 1]) != std::string::npos;
+  }
 
-  // Greedy CTC: the best class per step, repeats merged, blanks dropped; a character's confidence
-  // is its softmax probability at the step that emitted it.
+  // Greedy CTC: the best class per step, repeats merged, blanks dropped. A character's confidence
+  // is its softmax probability at its most certain step; the runners-up come from that step too.
   const float* data = logits.ptr<float>();
+  std::vector<double> probability(classes);
   int previous = 0;
-  double sum = 0.0;
   for (int t = 0; t < steps; ++t) {
     int best = 0;
     for (int c = 1; c < classes; ++c) {
-      if (data[c * steps + t] > data[best * steps + t]) best = c;
+      if (allowed[c] && data[c * steps + t] > data[best * steps + t]) best = c;
     }
-    if (best != 0 && best != previous && best - 1 < static_cast<int>(kCharset.size())) {
+    const bool letter = best != 0 && best - 1 < static_cast<int>(kCharset.size());
+    if (letter) {
       double z = 0.0;
-      for (int c = 0; c < classes; ++c) z += std::exp(data[c * steps + t] - data[best * steps + t]);
-      Glyph g;
-      g.text = std::string(1, kCharset[best - 1]);
-      g.confidence = 1.0 / z;
-      g.box = cv::Rect(bgr.cols * t / steps, 0, std::max(1, bgr.cols / steps), bgr.rows);
-      sum += g.confidence;
-      reading.text += g.text;
-      reading.glyphs.push_back(std::move(g));
+      for (int c = 0; c < classes; ++c) {
+        z += probability[c] = std::exp(data[c * steps + t] - data[best * steps + t]);
+      }
+      for (double& p : probability) p /= z;
+      const int x = bgr.cols * t / steps, step_width = std::max(1, bgr.cols / steps);
+      if (best != previous) {
+        Glyph glyph;
+        glyph.text = std::string(1, kCharset[best - 1]);
+        glyph.box = cv::Rect(x, 0, step_width, bgr.rows);
+        reading.glyphs.push_back(std::move(glyph));
+      }
+      Glyph& g = reading.glyphs.back();
+      g.box.width = x + step_width - g.box.x;
+      if (probability[best] > g.confidence) {
+        g.confidence = probability[best];
+        g.alternatives.clear();
+        for (int c = 1; c < classes && c - 1 < static_cast<int>(kCharset.size()); ++c) {
+          if (c != best && allowed[c] && probability[c] >= kMinAlternative) {
+            g.alternatives.push_back({std::string(1, kCharset[c - 1]), probability[c]});
+          }
+        }
+        std::sort(g.alternatives.begin(), g.alternatives.end(),
+                  [](const GlyphChoice& a, const GlyphChoice& b) { return a.confidence > b.confidence; });
+        if (g.alternatives.size() > kMaxAlternatives) g.alternatives.resize(kMaxAlternatives);
+      }
     }
     previous = best;
+  }
+  double sum = 0.0;
+  for (const Glyph& g : reading.glyphs) {
+    reading.text += g.text;
+    sum += g.confidence;
   }
   reading.confidence = reading.glyphs.empty() ? 0.0 : sum / reading.glyphs.size();
   return reading;

@@ -18,7 +18,9 @@ class StripRecognizer {
   static std::unique_ptr<StripRecognizer> load(const std::string& onnx_path);
   ~StripRecognizer();
 
-  Reading read(const cv::Mat& bgr);
+  // `charset`, when not empty, is the only characters the reading may hold: the best allowed
+  // class is taken at each step, so a restriction changes the reading rather than dropping letters.
+  Reading read(const cv::Mat& bgr, const std::string& charset = {});
 
  private:
   StripRecognizer();

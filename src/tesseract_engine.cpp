@@ -23,6 +23,8 @@ struct TextDeleter {
 };
 using TessText = std::unique_ptr<char, TextDeleter>;
 
+constexpr std::size_t kMaxAlternatives = 3;
+
 // Strips are codes and CAPTCHAs, not words: dictionaries there only pull readings towards
 // English. Documents are prose, where they help. Dictionaries load at Init only, hence two APIs.
 enum class Flavour { kStrip, kPage };
@@ -47,6 +49,8 @@ std::unique_ptr<tesseract::TessBaseAPI> make_api(const TesseractOptions& options
   }
   // We fix polarity ourselves; a second inverted pass only costs time.
   api->SetVariable("tessedit_do_invert", "0");
+  // Keep the LSTM's runners-up per symbol for ChoiceIterator (Glyph::alternatives).
+  api->SetVariable("lstm_choice_mode", "1");
   if (!options.charset.empty()) api->SetVariable("tessedit_char_whitelist", options.charset.c_str());
   return api;
 }
@@ -67,6 +71,23 @@ struct PlacedGlyph {
   bool starts_word = false;
   int left = 0, top = 0, right = 0, bottom = 0;
 };
+
+// The LSTM's other candidates for the symbol under `it`, most probable first.
+std::vector<GlyphChoice> symbol_alternatives(const tesseract::ResultIterator& it,
+                                             const std::string& chosen) {
+  std::vector<GlyphChoice> alternatives;
+  tesseract::ChoiceIterator choice(it);
+  do {
+    const char* text = choice.GetUTF8Text();
+    if (text == nullptr || chosen == text || choice.Confidence() <= 0.0f) continue;
+    // In lstm_choice_mode 1 Tesseract 5.3 gives percentages, whatever its header says.
+    alternatives.push_back({text, std::clamp(choice.Confidence() / 100.0, 0.0, 1.0)});
+  } while (choice.Next());
+  std::sort(alternatives.begin(), alternatives.end(),
+            [](const GlyphChoice& a, const GlyphChoice& b) { return a.confidence > b.confidence; });
+  if (alternatives.size() > kMaxAlternatives) alternatives.resize(kMaxAlternatives);
+  return alternatives;
+}
 
 double median(std::vector<double> values) {
   if (values.empty()) return 0.0;
@@ -158,6 +179,7 @@ Reading TesseractEngine::recognize(const Variant& variant, Layout layout) {
       p.starts_word = it->IsAtBeginningOf(tesseract::RIL_WORD);
       p.glyph.text = symbol.get();
       p.glyph.confidence = std::clamp(it->Confidence(tesseract::RIL_SYMBOL) / 100.0, 0.0, 1.0);
+      p.glyph.alternatives = symbol_alternatives(*it, p.glyph.text);
       if (it->BoundingBox(tesseract::RIL_SYMBOL, &p.left, &p.top, &p.right, &p.bottom)) {
         p.glyph.box = to_original(p.left, p.top, p.right, p.bottom, variant);
       }

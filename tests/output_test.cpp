@@ -13,6 +13,8 @@ TEST(Output, JsonCarriesTextConfidenceGlyphsAndNoErrorOnSuccess) {
   r.reading.confidence = 0.91234;
   r.reading.variant = "polarity";
   r.reading.glyphs.push_back(Glyph{"A", 0.5, cv::Rect(1, 2, 3, 4)});
+  r.reading.glyphs.push_back(Glyph{"b", 0.6, cv::Rect(5, 2, 3, 4)});
+  r.reading.glyphs.back().alternatives = {{"h", 0.25}};
   const std::string line = result_to_json(r);
   EXPECT_EQ(line.find('\n'), std::string::npos);
   const auto j = nlohmann::json::parse(line);
@@ -22,6 +24,9 @@ TEST(Output, JsonCarriesTextConfidenceGlyphsAndNoErrorOnSuccess) {
   EXPECT_DOUBLE_EQ(j["confidence"].get<double>(), 0.912);
   EXPECT_FALSE(j.contains("error"));
   EXPECT_EQ(j["glyphs"][0]["box"], nlohmann::json({1, 2, 3, 4}));
+  EXPECT_FALSE(j["glyphs"][0].contains("alternatives"));
+  EXPECT_EQ(j["glyphs"][1]["alternatives"][0]["text"], "h");
+  EXPECT_DOUBLE_EQ(j["glyphs"][1]["alternatives"][0]["confidence"].get<double>(), 0.25);
 }
 
 TEST(Output, JsonOfAFailureCarriesTheError) {

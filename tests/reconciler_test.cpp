@@ -97,6 +97,23 @@ TEST(Reconciler, PoliciesDecideDifferingCharacters) {
   EXPECT_TRUE(reconcile(local, remote, policy).flagged);     // 0.35 < 0.5
 }
 
+TEST(Reconciler, ALocalRunnerUpThatMatchesTheRemoteNarrowsTheLocalLead) {
+  Reading local = local_reading("CODE", 0.7);
+  const Reading remote = remote_reading("C0DE", 0.6);
+  ReconcilePolicy policy;
+  // Alone, the local "O" at 0.7 beats the remote "0" at 0.6, too narrowly to be trusted.
+  EXPECT_EQ(reconcile(local, remote, policy).text, "CODE");
+  EXPECT_TRUE(reconcile(local, remote, policy).flagged);
+  // The local reader weighed "0" at 0.4 itself: its "O" leads by 0.3 only, the remote's 0.6 wins
+  // by 0.3, clear of the 0.25 margin.
+  local.glyphs[1].alternatives = {{"Q", 0.5}, {"0", 0.4}};
+  EXPECT_EQ(reconcile(local, remote, policy).text, "C0DE");
+  EXPECT_FALSE(reconcile(local, remote, policy).flagged);
+  // A runner-up that is not the remote's character changes nothing.
+  local.glyphs[1].alternatives = {{"Q", 0.5}};
+  EXPECT_EQ(reconcile(local, remote, policy).text, "CODE");
+}
+
 TEST(Reconciler, DifferentTextIsAConflictAlignedCharacterByCharacter) {
   // Local misses a character and misreads another; remote is more confident.
   const Verdict v = reconcile(local_reading("Q9LA", 0.8), remote_reading("QRLh", 0.7));

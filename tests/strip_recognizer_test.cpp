@@ -34,6 +34,33 @@ TEST(StripRecognizer, TheCommittedModelReadsMostXorStripsAlone) {
   EXPECT_GE(exact, 210) << exact << "/" << images;  // 70%
 }
 
+// Runners-up are the next classes at the character's most certain step, less probable than it and
+// best first; a charset restricts the characters and their runners-up alike (to digits, the seed's
+// letters must become digits, not vanish).
+TEST(StripRecognizer, RunnersUpAndCharsetRestriction) {
+  const auto recognizer = StripRecognizer::load(default_recognizer_path());
+  ASSERT_NE(recognizer, nullptr);
+  const LoadedImage seed = load_image(testing::kSeedStrip);
+  const Reading free = recognizer->read(seed.pixels);
+  for (const Glyph& g : free.glyphs) {
+    double previous = g.confidence;
+    for (const GlyphChoice& alternative : g.alternatives) {
+      EXPECT_NE(alternative.text, g.text);
+      EXPECT_LE(alternative.confidence, previous);
+      previous = alternative.confidence;
+    }
+  }
+  const std::string digits = "0123456789";
+  const Reading restricted = recognizer->read(seed.pixels, digits);
+  EXPECT_GE(restricted.text.size(), 3u) << restricted.text;
+  for (const Glyph& g : restricted.glyphs) {
+    EXPECT_NE(digits.find(g.text), std::string::npos) << g.text;
+    for (const GlyphChoice& alternative : g.alternatives) {
+      EXPECT_NE(digits.find(alternative.text), std::string::npos) << alternative.text;
+    }
+  }
+}
+
 TEST(StripRecognizer, AMissingModelMeansTesseractOnlyAndABrokenOneIsAConfigError) {
   EXPECT_EQ(StripRecognizer::load("/nonexistent/strip_recognizer.onnx"), nullptr);
   testing::ScratchDir dir;

@@ -53,6 +53,28 @@ TEST(LocalEngine, ACharsetRestrictsWhatCanBeRead) {
   for (char c : reading.text) EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(c)) || c == ' ');
 }
 
+// The LSTM's runners-up per symbol (ChoiceIterator): on noisy strips some glyphs have them, and
+// each is another character, with a probability, most probable first.
+TEST(TesseractEngine, GlyphsCarryTheLstmRunnersUp) {
+  TesseractEngine engine(TesseractOptions{});
+  int with_alternatives = 0;
+  for (const char* name : {"u0000.png", "u0001.png", "u0002.png", "m0000.png", "m0001.png"}) {
+    const Reading reading = engine.read(load_image(testing::data_path(std::string("xor-strips/") + name)));
+    ASSERT_TRUE(reading.ok()) << name << ": " << reading.error;
+    for (const Glyph& g : reading.glyphs) {
+      with_alternatives += !g.alternatives.empty();
+      double previous = 1.0;
+      for (const GlyphChoice& alternative : g.alternatives) {
+        EXPECT_NE(alternative.text, g.text) << name;
+        EXPECT_GT(alternative.confidence, 0.0) << name;
+        EXPECT_LE(alternative.confidence, previous) << name;
+        previous = alternative.confidence;
+      }
+    }
+  }
+  EXPECT_GT(with_alternatives, 0);
+}
+
 TEST(TesseractEngine, MissingLanguageDataIsAConfigErrorThatSaysWhatToDo) {
   testing::ScratchDir empty;
   TesseractOptions options;

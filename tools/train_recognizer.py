@@ -10,12 +10,17 @@ read. Reproducible: fixed seeds; the fonts come from Debian packages (tools/trai
     /usr/bin/python3 tools/train_recognizer.py --minutes 20 --out models/strip_recognizer.onnx
 """
 import argparse
-import glob
+import functools
+import io
+import json
 import math
 import os
 import random
+import re
+import subprocess
 import time
 
+import cairosvg
 import numpy as np
 import torch
 import torch.nn as nn
@@ -24,31 +29,56 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 HEIGHT, WIDTH = 32, 128
 
-FONT_DIRS = ["/usr/share/fonts/truetype", "/usr/share/fonts/opentype", "/usr/share/fonts/type1"]
+
+SKIP_FACES = ("symbol", "dingbat", "z003", "emoji", "math", "music", "braille", "ocr", "d050000l")
+
+
+def draws_latin(path):
+    """True when the face draws every character of CHARSET, with lower case unlike upper case:
+    script-only faces draw boxes, and capitals-only faces would mislabel."""
+    try:
+        font = ImageFont.truetype(path, 28)
+        masks = {c: bytes(font.getmask(c)) for c in "AaBbEeGgRr0\uffff"}
+    except OSError:
+        return False
+    tofu = masks.pop("\uffff")
+    if any(not any(m) for m in masks.values()):
+        return False
+    if masks["A"] == tofu or masks["0"] == tofu:
+        return False
+    return sum(masks[u] != masks[u.lower()] for u in "ABEGR") >= 4
 
 
 def find_fonts():
-    fonts = []
-    for d in FONT_DIRS:
-        for ext in ("ttf", "otf", "pfb", "t1"):
-            fonts += glob.glob(os.path.join(d, "**", "*." + ext), recursive=True)
-    # Symbol and dingbat faces draw no letters.
-    return sorted(f for f in fonts if not any(s in f.lower() for s in ("symbol", "dingbat", "z003")))
+    """Faces grouped by family (the file name's first word), so a family with fifty weights, or the
+    same faces installed in three formats, weighs no more than a family of one."""
+    listed = subprocess.run(["fc-list", ":lang=en", "file"], capture_output=True, text=True, check=True)
+    families = {}
+    for f in sorted(line.rstrip(": ") for line in listed.stdout.splitlines()):
+        if f.endswith((".ttf", ".otf", ".pfb", ".t1")) and not any(s in f.lower() for s in SKIP_FACES) \
+                and draws_latin(f):
+            family = re.split(r"[-_ .]", os.path.basename(f))[0].lower()
+            families.setdefault(family, []).append(f)
+    return [sorted(v) for _, v in sorted(families.items())]
 
 
 class StripGenerator:
     """Draws a random labelled strip in one of several CAPTCHA styles."""
 
-    def __init__(self, fonts, seed):
+    def __init__(self, fonts, seed, svg_strips=()):
         self.fonts = fonts
+        self.svg_strips = svg_strips
         self.rng = random.Random(seed)
-        self.cache = {}
 
+    @functools.lru_cache(maxsize=512)  # a face holds its whole file: keep only the recent ones
     def font(self, path, size):
-        key = (path, size)
-        if key not in self.cache:
-            self.cache[key] = ImageFont.truetype(path, size)
-        return self.cache[key]
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:
+            return ImageFont.truetype(self.fonts[0][0], size)
+
+    def face(self):
+        return self.rng.choice(self.rng.choice(self.fonts))
 
     def text(self):
         r = self.rng
@@ -56,28 +86,27 @@ class StripGenerator:
         pool = r.choice([CHARSET, CHARSET[:36], CHARSET[:10] + CHARSET[36:], CHARSET[10:36]])
         return "".join(r.choice(pool) for _ in range(n))
 
-    def glyph_layer(self, text, w, h):
+    def glyph_layer(self, text, w, h, size=(0.45, 0.8), spacing=(-0.15, 0.45), tilt=25, clip=False):
         """Text as a mask (L mode, 255 = ink), letters placed one by one with jitter; shrunk until
-        every letter fits, so the label is always what is drawn."""
+        every letter fits, so the label is always what is drawn. With `clip`, the last letter may
+        run off the right edge by up to 40% of its width, as careless generators draw it."""
         r = self.rng
-        font_path = r.choice(self.fonts)
-        size = int(h * r.uniform(0.45, 0.8))
+        font_path = self.face()
+        size = int(h * r.uniform(*size))
         rotate = r.random() < 0.6
-        spacing = r.uniform(-0.15, 0.45)
+        spacing = r.uniform(*spacing)
         start = r.uniform(0.02, 0.15) * w
-        angles = [r.uniform(-25, 25) for _ in text]
+        angles = [r.uniform(-tilt, tilt) for _ in text]
         offsets = [r.uniform(-0.12, 0.12) * h for _ in text]
         gaps = [r.uniform(0, 0.05) * w for _ in text]
         while True:
-            try:
-                font = self.font(font_path, size)
-            except OSError:
-                font = self.font(self.fonts[0], size)
+            font = self.font(font_path, size)
             layer = Image.new("L", (w, h), 0)
             x = start
             for ch, angle, dy, gap in zip(text, angles, offsets, gaps):
                 bbox = font.getbbox(ch)
                 cw = bbox[2] - bbox[0]
+                last_start, last_width = x, cw
                 tile = Image.new("L", (cw + 8, size * 2), 0)
                 ImageDraw.Draw(tile).text((4 - bbox[0], size * 0.4), ch, fill=255, font=font)
                 if rotate:
@@ -85,7 +114,7 @@ class StripGenerator:
                 y = (h - tile.size[1]) / 2 + dy
                 layer.paste(255, (int(x), int(y)), tile)
                 x += cw * (1 + spacing) + gap
-            if x <= w * 0.98 or size < 10:
+            if x <= w * 0.98 or size < 10 or (clip and last_start + 0.6 * last_width <= w):
                 return layer
             size = int(size * 0.85)
             start *= 0.5
@@ -116,18 +145,140 @@ class StripGenerator:
     def sample(self):
         r = self.rng
         text = self.text()
-        w, h = r.randint(140, 230), r.randint(42, 66)
-        ink = self.wave(self.glyph_layer(text, w, h))
         style = r.random()
-        if style < 0.35:
-            img = self.xor_style(ink, w, h)
-        elif style < 0.7:
-            img = self.noisy_style(ink, w, h)
+        if style < 0.15:
+            img = self.layered_style(text)
+        elif style < 0.3:
+            img = self.smeared_style(text)
+        elif style < 0.45 and self.svg_strips:
+            img = self.svg_style()
+            text = img.info["text"]
+        elif style < 0.55:
+            img = self.textured_style(text)
         else:
-            img = self.colour_style(ink, w, h)
+            w, h = r.randint(140, 230), r.randint(42, 66)
+            ink = self.wave(self.glyph_layer(text, w, h, clip=r.random() < 0.25))
+            if style < 0.8:
+                img = self.xor_style(ink, w, h)
+            elif style < 0.9:
+                img = self.noisy_style(ink, w, h)
+            else:
+                img = self.colour_style(ink, w, h)
         if r.random() < 0.3:
             img = img.filter(ImageFilter.GaussianBlur(r.uniform(0.3, 1.0)))
-        return img.convert("L"), text
+        return img.convert("RGB"), text
+
+    def warped_glyph(self, ch, font):
+        """One letter as a mask, rotated and pulled by a random quadrilateral (the recipe of the
+        python `captcha` package's ImageCaptcha, redrawn here)."""
+        r = self.rng
+        _, _, w, h = font.getbbox(ch)
+        w, h = max(w, 4), max(h, 4)
+        dx, dy = r.randint(0, 4), r.randint(0, 6)
+        tile = Image.new("L", (w + dx, h + dy), 0)
+        ImageDraw.Draw(tile).text((dx, dy), ch, font=font, fill=255)
+        if tile.getbbox():
+            tile = tile.crop(tile.getbbox())
+        tile = tile.rotate(r.uniform(-30, 30), Image.BILINEAR, expand=True)
+        px, py = w * r.uniform(0.1, 0.3), h * r.uniform(0.2, 0.3)
+        x1, y1, x2, y2 = (int(r.uniform(-d, d)) for d in (px, py, px, py))
+        w2, h2 = w + abs(x1) + abs(x2), h + abs(y1) + abs(y2)
+        tile = tile.resize((w2, h2))
+        return tile.transform((w, h), Image.QUAD, (x1, y1, -x1, h2 - y2, w2 + x2, h2 + y2, w2 - x2, -y1))
+
+    def layered_style(self, text):
+        """Warped letters overlapping one another, squeezed to the strip's width, then dots and an
+        arc in the text's colour, and a smoothing pass."""
+        r = self.rng
+        w, h = (160, 60) if r.random() < 0.3 else (r.randint(120, 240), r.randint(40, 80))
+        ground = tuple(r.randint(230, 255) for _ in range(3))
+        colour = tuple(r.randint(10, 200) for _ in range(3))
+        face = self.face()
+        sizes = [int(h * f) for f in (0.7, 0.83, 0.93)]
+        tiles = []
+        for ch in text:
+            font = self.font(face, r.choice(sizes))
+            if r.random() < 0.5:  # a blank of a space's width
+                tiles.append(Image.new("L", (int(font.size * 0.3) + r.randint(0, 4), 4), 0))
+            tiles.append(self.warped_glyph(ch, font))
+        text_width = sum(t.size[0] for t in tiles)
+        canvas = Image.new("RGB", (max(text_width, w), h), ground)
+        average = text_width // len(text)
+        x = int(average * 0.1)
+        for tile in tiles:
+            canvas.paste(colour, (x, (h - tile.size[1]) // 2), tile.point(lambda v: min(255, int(v * 1.97))))
+            x += tile.size[0] - r.randint(0, int(0.25 * average))
+        img = canvas.resize((w, h)) if canvas.size[0] > w else canvas
+        draw = ImageDraw.Draw(img)
+        for _ in range(r.randint(0, 40)):
+            x0, y0 = r.randint(0, w), r.randint(0, h)
+            draw.line(((x0, y0), (x0 - 1, y0 - 1)), fill=colour, width=3)
+        x1, x2 = r.randint(0, w // 5), r.randint(w - w // 5, w)
+        y1 = r.randint(h // 5, h - h // 5)
+        y2 = r.randint(y1, h - h // 5)
+        draw.arc((x1, y1, x2, y2), r.randint(0, 20), r.randint(160, 200), fill=colour)
+        return img.filter(ImageFilter.SMOOTH)
+
+    def smeared_style(self, text):
+        """Dark letters packed tight, their fill broken into strokes, on a sideways grey gradient,
+        with a thin polyline through them."""
+        r = self.rng
+        w, h = r.randint(150, 230), r.randint(40, 64)
+        ink = np.asarray(self.glyph_layer(text, w, h, size=(0.55, 0.85), spacing=(-0.25, 0.05), tilt=8),
+                         np.float32) / 255
+        # Hatching: noise smeared along one direction, so strokes look drawn over and over.
+        noise = Image.fromarray((np.random.default_rng(r.randint(0, 1 << 30)).random((h, w)) * 255).astype(np.uint8))
+        k = r.choice([3, 5])
+        hatch = np.asarray(noise.filter(ImageFilter.Kernel((k, k), [1 if i % (k + 1) == 0 else 0
+                                                                    for i in range(k * k)])), np.float32) / 255
+        strength = r.uniform(0, 0.8)
+        ink = ink * (1 - strength * (hatch > r.uniform(0.4, 0.6)))
+        shift = np.roll(ink, (r.randint(-1, 1), r.randint(-2, 2)), axis=(0, 1))
+        ink = np.maximum(ink, shift * r.uniform(0, 0.7))
+        left, right = r.randint(140, 215), r.randint(215, 255)
+        ground = np.tile(np.linspace(left, right, w, dtype=np.float32), (h, 1))
+        if r.random() < 0.5:
+            ground = ground[:, ::-1]
+        tone = r.randint(0, 60)
+        img = Image.fromarray((ground * (1 - ink) + tone * ink).astype(np.uint8), "L").convert("RGB")
+        pts = [(r.uniform(0.05, 0.25) * w, r.uniform(0.2, 0.8) * h)]
+        if r.random() < 0.5:  # a hook before the text, easily taken for a letter
+            pts.insert(0, (pts[0][0] + r.uniform(0, 0.06) * w, pts[0][1] + r.uniform(-0.4, 0.4) * h))
+        for _ in range(r.randint(1, 3)):
+            pts.append((pts[-1][0] + r.uniform(0.2, 0.45) * w, r.uniform(0.1, 0.9) * h))
+        ImageDraw.Draw(img).line(pts, fill=(tone,) * 3, width=r.randint(1, 2))
+        return img
+
+    def svg_style(self):
+        """A strip from the npm svg-captcha generator (tools/training/svg_captcha_strips.js),
+        rasterised over its own or a light ground."""
+        r = self.rng
+        text, svg = r.choice(self.svg_strips)
+        png = cairosvg.svg2png(bytestring=svg.encode())
+        strip = Image.open(io.BytesIO(png)).convert("RGBA")
+        ground = Image.new("RGBA", strip.size, tuple(r.randint(225, 255) for _ in range(3)) + (255,))
+        ground.alpha_composite(strip)
+        img = ground.convert("RGB")
+        img.info["text"] = text
+        return img
+
+    def textured_style(self, text):
+        """Letters in several colours over a ground hatched with many thin coloured lines."""
+        r = self.rng
+        w, h = r.randint(100, 200), r.randint(30, 60)
+        img = Image.new("RGB", (w, h), tuple(r.randint(190, 255) for _ in range(3)))
+        draw = ImageDraw.Draw(img)
+        for _ in range(r.randint(20, 200)):
+            x0, y0 = r.uniform(-w, w), r.uniform(0, h)
+            draw.line(((x0, y0), (x0 + r.uniform(5, w), y0 + r.uniform(-h, h))),
+                      fill=tuple(r.randint(100, 230) for _ in range(3)), width=1)
+        ink = self.glyph_layer(text, w, h, size=(0.55, 0.85), spacing=(0, 0.5), tilt=20)
+        band = max(1, w // len(text))
+        colours = Image.new("RGB", (w, h))
+        for i in range(0, w, band):
+            colours.paste(tuple(r.randint(0, 120) for _ in range(3)), (i, 0, i + band, h))
+        img.paste(colours, (0, 0), ink)
+        return img
 
     def xor_style(self, ink, w, h):
         """Two flat colours; text inverted where it crosses a light polygon."""
@@ -180,8 +331,11 @@ class StripGenerator:
 
 
 def to_input(img):
-    """Grey strip -> 1x32x128 float in [0, 1], stretched to the strip's own range."""
-    a = np.asarray(img.resize((WIDTH, HEIGHT), Image.BILINEAR), np.float32)
+    """RGB strip -> 32x128 float in [0, 1]: the darkest channel (pale colours on white keep their
+    contrast, unlike in luminance), area-resampled, stretched to the strip's own range. The C++
+    reader (src/strip_recognizer.cpp) does the same."""
+    grey = Image.fromarray(np.asarray(img.convert("RGB")).min(axis=2))
+    a = np.asarray(grey.resize((WIDTH, HEIGHT), Image.BOX), np.float32)
     lo, hi = a.min(), a.max()
     return (a - lo) / max(hi - lo, 1.0)
 
@@ -195,15 +349,17 @@ class StripRecognizer(nn.Module):
         def block(cin, cout, k=3, pad=1):
             return [nn.Conv2d(cin, cout, k, padding=pad), nn.BatchNorm2d(cout), nn.ReLU()]
 
-        # Sized for training on two CPU cores in minutes: ~0.25 M parameters.
+        # Sized for a few hours' training on two CPU cores: ~1.6 M parameters.
         self.net = nn.Sequential(
-            *block(1, 16), nn.MaxPool2d(2),                    # 16 x 64
-            *block(16, 32), nn.MaxPool2d(2),                   # 8 x 32
-            *block(32, 64), *block(64, 64), nn.MaxPool2d((2, 1)),  # 4 x 32
-            *block(64, 96), nn.MaxPool2d((2, 1)),              # 2 x 32
-            *block(96, 128, (2, 1), 0),                        # 1 x 32
-            *block(128, 128, (1, 5), (0, 2)),                  # context along the strip
-            nn.Conv2d(128, classes, 1),                        # logits: N x classes x 1 x 32
+            *block(1, 32), nn.MaxPool2d(2),                       # 16 x 64
+            *block(32, 64), nn.MaxPool2d(2),                      # 8 x 32
+            *block(64, 128), *block(128, 128), nn.MaxPool2d((2, 1)),  # 4 x 32
+            *block(128, 160), *block(160, 160), nn.MaxPool2d((2, 1)),  # 2 x 32
+            *block(160, 256, (2, 1), 0),                          # 1 x 32
+            *block(256, 256, (1, 5), (0, 2)),                     # context along the strip
+            *block(256, 256, (1, 5), (0, 2)),
+            nn.Dropout(0.1),
+            nn.Conv2d(256, classes, 1),                           # logits: N x classes x 1 x 32
         )
 
     def forward(self, x):
@@ -213,11 +369,11 @@ class StripRecognizer(nn.Module):
 class Batches(torch.utils.data.IterableDataset):
     """Endless generated batches; drawn in a worker process while the main one trains."""
 
-    def __init__(self, fonts, seed, size):
-        self.fonts, self.seed, self.size = fonts, seed, size
+    def __init__(self, fonts, svg_strips, seed, size):
+        self.fonts, self.svg_strips, self.seed, self.size = fonts, svg_strips, seed, size
 
     def __iter__(self):
-        gen = StripGenerator(self.fonts, self.seed)
+        gen = StripGenerator(self.fonts, self.seed, self.svg_strips)
         while True:
             imgs, labels, lengths = [], [], []
             for _ in range(self.size):
@@ -250,18 +406,23 @@ def main():
     ap.add_argument("--out", default="models/strip_recognizer.onnx")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--checkpoint", default="", help="also save the PyTorch weights here")
+    ap.add_argument("--svg-strips", default="", help="JSON lines from tools/training/svg_captcha_strips.js")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     fonts = find_fonts()
-    print(f"{len(fonts)} fonts")
-    loader = torch.utils.data.DataLoader(Batches(fonts, args.seed, args.batch), batch_size=None,
+    svg_strips = []
+    if args.svg_strips:
+        with open(args.svg_strips) as f:
+            svg_strips = [(d["text"], d["svg"]) for d in map(json.loads, f)]
+    print(f"{sum(map(len, fonts))} faces in {len(fonts)} families, {len(svg_strips)} svg-captcha strips")
+    loader = torch.utils.data.DataLoader(Batches(fonts, svg_strips, args.seed, args.batch), batch_size=None,
                                          num_workers=1, prefetch_factor=4)
     model = StripRecognizer()
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
-    val_gen = StripGenerator(fonts, args.seed + 1)
+    val_gen = StripGenerator(fonts, args.seed + 1, svg_strips)
     val = [val_gen.sample() for _ in range(300)]
     val_x = torch.from_numpy(np.stack([to_input(i) for i, _ in val])[:, None])
 
@@ -289,6 +450,8 @@ def main():
                 got = greedy(model(val_x))
             acc = sum(g == t for g, (_, t) in zip(got, val)) / len(val)
             print(f"step {step} {elapsed / 60:.1f} min loss {loss.item():.3f} generated-val exact {acc:.3f}", flush=True)
+        if args.checkpoint and step % 1000 == 0:  # a long run can be inspected, or survive a stop
+            torch.save(model.state_dict(), args.checkpoint)
 
     model.eval()
     if args.checkpoint:

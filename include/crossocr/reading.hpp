@@ -10,6 +10,12 @@ namespace crossocr {
 
 // One recognised character: its UTF-8 text, the engine's confidence in [0, 1] and its box in the
 // coordinates of the image as loaded (before any scaling done by preprocessing).
+// Another character a reader weighed for a glyph's place, with its probability.
+struct GlyphChoice {
+  std::string text;
+  double confidence = 0.0;
+};
+
 struct Glyph {
   std::string text;
   double confidence = 0.0;
@@ -17,6 +23,8 @@ struct Glyph {
   // Height of the glyph's own ink, in the image's pixels, when the glyph stands alone (its box
   // overlaps no neighbour's); 0 when unknown. Tells c/C, s/S, ... apart.
   double ink_height = 0.0;
+  // The runners-up, most probable first (at most three; empty when the reader gives none).
+  std::vector<GlyphChoice> alternatives{};
 };
 
 // What a remote reading adds: where the answer came from and what it cost.
