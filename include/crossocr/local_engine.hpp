@@ -1,6 +1,6 @@
 // LocalEngine: the offline reader. Preprocesses an image into candidate variants and reads them
-// with Tesseract until some text has been read twice (a local vote); on strips a small CNN
-// (StripRecognizer) votes too, and wins where Tesseract's readings disagree and it is sure.
+// with Tesseract until some text has been read twice (a local vote); on strips a CNN
+// (StripRecognizer) reads first and stands when sure, and otherwise votes with Tesseract.
 // Not thread-safe: one per thread.
 #pragma once
 
