@@ -6,9 +6,11 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <thread>
 
 namespace crossocr::remote {
 namespace {
@@ -33,12 +35,21 @@ std::unique_ptr<ReadingCache> ReadingCache::open(const std::string& path, std::s
     return nullptr;
   }
   sqlite3_busy_timeout(db, 5000);  // other threads and processes write the same file
+  // Switching to WAL needs the file to itself, and SQLite may answer BUSY at once rather than call
+  // the busy handler: when several engines open the cache together, the losers wait and retry
+  // (without this, an engine ran uncached now and then, and re-sent what was cached).
   char* message = nullptr;
-  const int rc = sqlite3_exec(db,
-                              "PRAGMA journal_mode=WAL;"
-                              "CREATE TABLE IF NOT EXISTS readings("
-                              "  key TEXT PRIMARY KEY, reading TEXT NOT NULL, created INTEGER);",
-                              nullptr, nullptr, &message);
+  int rc = SQLITE_BUSY;
+  for (int attempt = 0; attempt < 500 && (rc == SQLITE_BUSY || rc == SQLITE_LOCKED); ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    sqlite3_free(message);
+    message = nullptr;
+    rc = sqlite3_exec(db,
+                      "PRAGMA journal_mode=WAL;"
+                      "CREATE TABLE IF NOT EXISTS readings("
+                      "  key TEXT PRIMARY KEY, reading TEXT NOT NULL, created INTEGER);",
+                      nullptr, nullptr, &message);
+  }
   if (rc != SQLITE_OK) {
     if (error) *error = "cannot use cache " + path + ": " + (message ? message : "unknown error");
     sqlite3_free(message);
