@@ -49,21 +49,43 @@ std::optional<bool> upper_case_by_size(const Reading& reading, std::size_t glyph
   if (h <= 0) return std::nullopt;
   // In common fonts the x-height is 0.7-0.75 of the cap height: with one reference only, the
   // midpoint of that ratio and 1 splits the cases.
-  if (cap && x && *cap > *x * 1.1) return std::abs(h - *cap) < std::abs(h - *x);
+  if (cap && x) {
+    // Capitals hardly taller than the x-height: noise (a line through the letters, a speck on
+    // them) took over the heights, and they tell nothing.
+    if (*cap <= *x * 1.1) return std::nullopt;
+    return std::abs(h - *cap) < std::abs(h - *x);
+  }
   if (cap) return h > 0.87 * *cap;
   if (x) return h > 1.17 * *x;
   return std::nullopt;
 }
 
-int correct_case_by_size(Reading& reading) {
+bool weighed_other_case(const Glyph& glyph) {
+  const char c = single_ascii(glyph);
+  if (c == '\0' || !case_told_by_size_only(static_cast<unsigned char>(c))) return false;
+  return std::any_of(glyph.alternatives.begin(), glyph.alternatives.end(), [c](const GlyphChoice& a) {
+    return a.text.size() == 1 && a.text[0] != c &&
+           std::tolower(static_cast<unsigned char>(a.text[0])) == std::tolower(static_cast<unsigned char>(c));
+  });
+}
+
+int correct_case_by_size(Reading& reading, const std::string& charset,
+                         const std::function<bool(const Glyph&)>& in_doubt) {
   int changed = 0;
   for (std::size_t i = 0; i < reading.glyphs.size(); ++i) {
+    if (in_doubt && !in_doubt(reading.glyphs[i])) continue;
     const auto upper = upper_case_by_size(reading, i);
     if (!upper) continue;
     char& c = reading.glyphs[i].text[0];
     const char wanted = *upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c)))
                                : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!charset.empty() && charset.find(wanted) == std::string::npos) continue;
     if (wanted != c) {
+      // The letter stays what the reader was sure of; only its case changes, and the case it
+      // read becomes the runner-up in its place.
+      for (GlyphChoice& a : reading.glyphs[i].alternatives) {
+        if (a.text.size() == 1 && a.text[0] == wanted) a.text[0] = c;
+      }
       c = wanted;
       ++changed;
     }

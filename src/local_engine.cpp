@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 
@@ -76,35 +77,45 @@ LocalEngine::LocalEngine(const LocalOptions& options)
 
 Reading LocalEngine::read(const LoadedImage& image) {
   const auto start = std::chrono::steady_clock::now();
-  const Preprocessed prepared = preprocess(image.pixels, options_.preprocess);
+  PreprocessOptions preprocessing = options_.preprocess;
+  if (preprocessing.layout == Layout::kAuto) preprocessing.layout = detect_layout(image.pixels);
+  // Made when first needed: a sure recogniser reading often needs no variant at all.
+  std::optional<Preprocessed> prepared;
+  const auto variants = [&]() -> const Preprocessed& {
+    if (!prepared) prepared = preprocess(image.pixels, preprocessing);
+    return *prepared;
+  };
+  if (!preprocessing.debug_dir.empty()) variants();  // every step's image was asked for
 
-  // On strips the recogniser reads first, in about a millisecond: when fairly sure, that is the
-  // reading. Otherwise Tesseract reads the variants: its own confidences say little on strips (a
-  // weakest glyph of 95+ is right only half the time), but two readings of the same text, the
-  // recogniser's included, almost always are right, so reading stops there.
-  std::vector<Reading> readings;
+  // On strips the recogniser reads first, in about a millisecond, from the image itself: when
+  // fairly sure, that is the reading. Otherwise Tesseract reads the variants: its own confidences
+  // say little on strips (a weakest glyph of 95+ is right only half the time), but two readings
+  // of the same text, the recogniser's included, almost always are right, so reading stops there.
   std::map<std::string, int> seen;
   std::optional<Reading> recognized;
   double sureness = 0.0;
-  if (recognizer_ && prepared.layout == Layout::kStrip) {
+  if (recognizer_ && preprocessing.layout == Layout::kStrip) {
     recognized = recognizer_->read(image.pixels, options_.tesseract.charset);
     sureness = in_recognizer_domain(*recognized) ? weakest_glyph(*recognized) : 0.0;
-    if (sureness >= kRecognizerSure) return finished(std::move(*recognized), start);
+    if (sureness >= kRecognizerSure) {
+      return finished(std::move(*recognized), start);
+    }
     ++seen[recognized->text];
   }
+
+  std::vector<Reading> readings;
   bool agreed = false;
   int tesseract_reads = 0;
-  for (const Variant& variant : prepared.variants) {
+  for (const Variant& variant : variants().variants) {
     if (tesseract_reads++ >= options_.max_reads) break;
-    Reading candidate = tesseract_.recognize(variant, prepared.layout);
+    Reading candidate = tesseract_.recognize(variant, preprocessing.layout);
     if (!candidate.ok()) continue;
     agreed = ++seen[candidate.text] >= 2;
     readings.push_back(std::move(candidate));
     if (agreed) break;
   }
   // Tesseract's variants disagreeing among themselves: the recogniser, unless it is lost too.
-  // Otherwise Tesseract's vote stands: it reads plain text and words better, and its glyph boxes
-  // carry the ink heights that settle case.
+  // Otherwise Tesseract's vote stands: it reads plain text and words better.
   if (recognized && !agreed && sureness >= kRecognizerTrust) {
     return finished(std::move(*recognized), start);
   }
@@ -120,11 +131,11 @@ Reading LocalEngine::read(const LoadedImage& image) {
                                       [](const Reading& a, const Reading& b) {
                                         return a.confidence < b.confidence;
                                       });
-    if (prepared.layout == Layout::kStrip) {
-      for (const Variant& v : prepared.variants) {
+    if (preprocessing.layout == Layout::kStrip) {
+      for (const Variant& v : variants().variants) {
         if (v.name == best.variant) measure_ink_heights(best, v);
       }
-      correct_case_by_size(best);
+      correct_case_by_size(best, options_.tesseract.charset);
     }
   }
   return finished(std::move(best), start);

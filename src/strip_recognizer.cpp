@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace crossocr {
 namespace {
@@ -21,7 +23,6 @@ constexpr int kHeight = 32, kWidth = 128;
 constexpr int kMinAspect = 3;  // width : height below which a strip is padded
 // Runners-up below this probability are noise, not alternatives.
 constexpr double kMinAlternative = 0.01;
-constexpr std::size_t kMaxAlternatives = 3;
 
 }  // namespace
 
@@ -95,6 +96,28 @@ StripInput strip_input(const cv::Mat& bgr) {
   return out;
 }
 
+// CTC marks where a character is, in a step or two, not where its ink begins and ends: a glyph's
+// box runs from halfway after the previous glyph's steps to halfway before the next one's (the
+// outer glyphs reach as far out as their neighbours' half-gaps on average), full height.
+void place_glyph_boxes(std::vector<Glyph>& glyphs, const std::vector<std::pair<int, int>>& steps_of,
+                       int steps, const StripInput& strip, cv::Size image) {
+  if (glyphs.empty()) return;
+  const double step_width = static_cast<double>(strip.width) / steps;
+  const auto centre = [&](std::size_t i) {
+    return (steps_of[i].first + steps_of[i].second + 1) / 2.0 * step_width - strip.pad;
+  };
+  const double half_gap = glyphs.size() > 1
+                              ? (centre(glyphs.size() - 1) - centre(0)) / (glyphs.size() - 1) / 2
+                              : image.width / 2.0;
+  for (std::size_t i = 0; i < glyphs.size(); ++i) {
+    const double left = i > 0 ? (centre(i - 1) + centre(i)) / 2 : centre(i) - half_gap;
+    const double right = i + 1 < glyphs.size() ? (centre(i) + centre(i + 1)) / 2 : centre(i) + half_gap;
+    const int x0 = std::clamp(static_cast<int>(std::lround(left)), 0, image.width - 1);
+    const int x1 = std::clamp(static_cast<int>(std::lround(right)), x0 + 1, image.width);
+    glyphs[i].box = cv::Rect(x0, 0, x1 - x0, image.height);
+  }
+}
+
 }  // namespace
 
 Reading StripRecognizer::read(const cv::Mat& bgr, const std::string& charset) {
@@ -116,6 +139,7 @@ Reading StripRecognizer::read(const cv::Mat& bgr, const std::string& charset) {
   // is its softmax probability at its most certain step; the runners-up come from that step too.
   const float* data = logits.ptr<float>();
   std::vector<double> probability(classes);
+  std::vector<std::pair<int, int>> centre_steps;  // each glyph's first and last step
   int previous = 0;
   for (int t = 0; t < steps; ++t) {
     int best = 0;
@@ -129,16 +153,14 @@ Reading StripRecognizer::read(const cv::Mat& bgr, const std::string& charset) {
         z += probability[c] = std::exp(data[c * steps + t] - data[best * steps + t]);
       }
       for (double& p : probability) p /= z;
-      const int step_width = std::max(1, strip.width / steps);
-      const int x = std::clamp(strip.width * t / steps - strip.pad, 0, bgr.cols - 1);
       if (best != previous) {
         Glyph glyph;
         glyph.text = std::string(1, kCharset[best - 1]);
-        glyph.box = cv::Rect(x, 0, std::min(step_width, bgr.cols - x), bgr.rows);
         reading.glyphs.push_back(std::move(glyph));
+        centre_steps.emplace_back(t, t);
       }
       Glyph& g = reading.glyphs.back();
-      g.box.width = std::min(x + step_width, bgr.cols) - g.box.x;
+      centre_steps.back().second = t;
       if (probability[best] > g.confidence) {
         g.confidence = probability[best];
         g.alternatives.clear();
@@ -147,13 +169,12 @@ Reading StripRecognizer::read(const cv::Mat& bgr, const std::string& charset) {
             g.alternatives.push_back({std::string(1, kCharset[c - 1]), probability[c]});
           }
         }
-        std::sort(g.alternatives.begin(), g.alternatives.end(),
-                  [](const GlyphChoice& a, const GlyphChoice& b) { return a.confidence > b.confidence; });
-        if (g.alternatives.size() > kMaxAlternatives) g.alternatives.resize(kMaxAlternatives);
+        keep_likeliest(g.alternatives);
       }
     }
     previous = best;
   }
+  place_glyph_boxes(reading.glyphs, centre_steps, steps, strip, bgr.size());
   double sum = 0.0;
   for (const Glyph& g : reading.glyphs) {
     reading.text += g.text;

@@ -23,8 +23,6 @@ struct TextDeleter {
 };
 using TessText = std::unique_ptr<char, TextDeleter>;
 
-constexpr std::size_t kMaxAlternatives = 3;
-
 // Strips are codes and CAPTCHAs, not words: dictionaries there only pull readings towards
 // English. Documents are prose, where they help. Dictionaries load at Init only, hence two APIs.
 enum class Flavour { kStrip, kPage };
@@ -83,9 +81,7 @@ std::vector<GlyphChoice> symbol_alternatives(const tesseract::ResultIterator& it
     // In lstm_choice_mode 1 Tesseract 5.3 gives percentages, whatever its header says.
     alternatives.push_back({text, std::clamp(choice.Confidence() / 100.0, 0.0, 1.0)});
   } while (choice.Next());
-  std::sort(alternatives.begin(), alternatives.end(),
-            [](const GlyphChoice& a, const GlyphChoice& b) { return a.confidence > b.confidence; });
-  if (alternatives.size() > kMaxAlternatives) alternatives.resize(kMaxAlternatives);
+  keep_likeliest(alternatives);
   return alternatives;
 }
 

@@ -61,6 +61,27 @@ TEST(StripRecognizer, RunnersUpAndCharsetRestriction) {
   }
 }
 
+// CTC places a character in a step or two; its box reaches halfway to its neighbours, so the
+// boxes tile the text in reading order, each about a letter wide, inside the image.
+TEST(StripRecognizer, GlyphBoxesTileTheTextInReadingOrder) {
+  const auto recognizer = StripRecognizer::load(default_recognizer_path());
+  ASSERT_NE(recognizer, nullptr);
+  const LoadedImage seed = load_image(testing::kSeedStrip);
+  const Reading r = recognizer->read(seed.pixels);
+  ASSERT_EQ(r.text, "ZGUVU");
+  const cv::Rect image(0, 0, seed.pixels.cols, seed.pixels.rows);
+  for (std::size_t i = 0; i < r.glyphs.size(); ++i) {
+    const cv::Rect& box = r.glyphs[i].box;
+    EXPECT_EQ(box & image, box) << i;
+    EXPECT_EQ(box.height, image.height);
+    EXPECT_GT(box.width, image.width / 15) << i;
+    EXPECT_LT(box.width, image.width / 3) << i;
+    if (i > 0) {
+      EXPECT_EQ(r.glyphs[i - 1].box.br().x, box.x) << i;
+    }
+  }
+}
+
 TEST(StripRecognizer, AMissingModelMeansTesseractOnlyAndABrokenOneIsAConfigError) {
   EXPECT_EQ(StripRecognizer::load("/nonexistent/strip_recognizer.onnx"), nullptr);
   testing::ScratchDir dir;
