@@ -60,20 +60,9 @@ std::optional<bool> upper_case_by_size(const Reading& reading, std::size_t glyph
   return std::nullopt;
 }
 
-bool weighed_other_case(const Glyph& glyph) {
-  const char c = single_ascii(glyph);
-  if (c == '\0' || !case_told_by_size_only(static_cast<unsigned char>(c))) return false;
-  return std::any_of(glyph.alternatives.begin(), glyph.alternatives.end(), [c](const GlyphChoice& a) {
-    return a.text.size() == 1 && a.text[0] != c &&
-           std::tolower(static_cast<unsigned char>(a.text[0])) == std::tolower(static_cast<unsigned char>(c));
-  });
-}
-
-int correct_case_by_size(Reading& reading, const std::string& charset,
-                         const std::function<bool(const Glyph&)>& in_doubt) {
+int correct_case_by_size(Reading& reading, const std::string& charset) {
   int changed = 0;
   for (std::size_t i = 0; i < reading.glyphs.size(); ++i) {
-    if (in_doubt && !in_doubt(reading.glyphs[i])) continue;
     const auto upper = upper_case_by_size(reading, i);
     if (!upper) continue;
     char& c = reading.glyphs[i].text[0];

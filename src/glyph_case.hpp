@@ -5,7 +5,6 @@
 
 #include "crossocr/reading.hpp"
 
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,13 +20,7 @@ bool case_told_by_size_only(char32_t letter);
 std::optional<bool> upper_case_by_size(const Reading& reading, std::size_t glyph_index);
 
 // Rewrites the case of every such letter whose size says otherwise, but never into a character
-// outside `charset` (when given), and only for glyphs `in_doubt` accepts (when given). Returns
-// how many changed.
-int correct_case_by_size(Reading& reading, const std::string& charset = {},
-                         const std::function<bool(const Glyph&)>& in_doubt = {});
-
-// Whether a reader weighed the other case of this c/o/s/u/v/w/x/z too: it is among the glyph's
-// runners-up.
-bool weighed_other_case(const Glyph& glyph);
+// outside `charset` (when given). Returns how many changed.
+int correct_case_by_size(Reading& reading, const std::string& charset = {});
 
 }  // namespace crossocr

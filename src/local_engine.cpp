@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <map>
 #include <optional>
 
@@ -97,9 +96,7 @@ Reading LocalEngine::read(const LoadedImage& image) {
   if (recognizer_ && preprocessing.layout == Layout::kStrip) {
     recognized = recognizer_->read(image.pixels, options_.tesseract.charset);
     sureness = in_recognizer_domain(*recognized) ? weakest_glyph(*recognized) : 0.0;
-    if (sureness >= kRecognizerSure) {
-      return finished(std::move(*recognized), start);
-    }
+    if (sureness >= kRecognizerSure) return finished(std::move(*recognized), start);
     ++seen[recognized->text];
   }
 

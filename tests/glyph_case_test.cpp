@@ -5,10 +5,12 @@
 namespace crossocr {
 namespace {
 
-// A one-line reading whose glyphs have the given letters and ink heights (0: unmeasured).
-Reading line_of(const std::string& letters, const std::vector<double>& heights) {
+// A one-line reading whose glyphs have the given letters and ink heights (0: unmeasured); its
+// text is the letters, or `text` when given (a reader may set words apart).
+Reading line_of(const std::string& letters, const std::vector<double>& heights,
+                const std::string& text = {}) {
   Reading reading;
-  reading.text = letters;
+  reading.text = text.empty() ? letters : text;
   for (std::size_t i = 0; i < letters.size(); ++i) {
     Glyph g;
     g.text = std::string(1, letters[i]);
@@ -52,26 +54,28 @@ TEST(GlyphCase, HeightsThatContradictTheFontsProportionsAreIgnored) {
   EXPECT_EQ(r.text, "4yceX");
 }
 
-TEST(GlyphCase, NeverLeavesTheCharsetNorTouchesGlyphsNotInDoubt) {
+TEST(GlyphCase, NeverLeavesTheCharset) {
   Reading r = line_of("ABCW", {30, 30, 20, 21});
   EXPECT_EQ(correct_case_by_size(r, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"), 0);
   EXPECT_EQ(r.text, "ABCW");
-  // Only the W is in doubt: the C keeps its (wrong-looking) case.
-  r.glyphs[3].alternatives = {{"w", 0.3}, {"M", 0.05}};
-  EXPECT_TRUE(weighed_other_case(r.glyphs[3]));
-  EXPECT_FALSE(weighed_other_case(r.glyphs[2]));
-  EXPECT_EQ(correct_case_by_size(r, {}, weighed_other_case), 1);
+  EXPECT_EQ(correct_case_by_size(r, "ABCDEFGHIJKLMNOPQRSTUVWXYZw"), 1);
   EXPECT_EQ(r.text, "ABCw");
-  // The case that was read becomes the runner-up; the other runners-up stay.
-  ASSERT_EQ(r.glyphs[3].alternatives.size(), 2u);
-  EXPECT_EQ(r.glyphs[3].alternatives[0].text, "W");
-  EXPECT_EQ(r.glyphs[3].alternatives[1].text, "M");
+}
+
+// The letter stays what the reader was sure of; the case it read becomes the runner-up.
+TEST(GlyphCase, TheCaseReadBecomesTheRunnerUp) {
+  Reading r = line_of("ABW", {30, 30, 21});
+  r.glyphs[2].alternatives = {{"w", 0.3}, {"M", 0.05}};
+  EXPECT_EQ(correct_case_by_size(r), 1);
+  EXPECT_EQ(r.text, "ABw");
+  EXPECT_DOUBLE_EQ(r.glyphs[2].confidence, 0.9);
+  ASSERT_EQ(r.glyphs[2].alternatives.size(), 2u);
+  EXPECT_EQ(r.glyphs[2].alternatives[0].text, "W");
+  EXPECT_EQ(r.glyphs[2].alternatives[1].text, "M");
 }
 
 TEST(GlyphCase, TextKeepsItsSpacesWhenGlyphsChange) {
-  Reading r = line_of("ABcd", {30, 30, 30, 30});
-  r.text = "AB c d";  // a reader may set words apart
-  r.glyphs[3].text = "d";
+  Reading r = line_of("ABcd", {30, 30, 30, 30}, "AB c d");
   EXPECT_EQ(correct_case_by_size(r), 1);
   EXPECT_EQ(r.text, "AB C d");
 }
