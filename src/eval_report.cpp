@@ -34,6 +34,8 @@ ordered_json metrics_json(const SetModeMetrics& s) {
           {"exact_ci", m.exact_ci},
           {"exact_ci_rate", number_or_null(m.exact_ci_rate)},
           {"wrong", m.wrong},
+          {"correct", m.correct},
+          {"correct_rate", number_or_null(m.correct_rate)},
           {"cer", number_or_null(m.cer)},
           {"wer", number_or_null(m.wer)},
           {"case_errors", m.case_errors},
@@ -158,7 +160,7 @@ std::string report_markdown(const EvalReport& report) {
     char ips[32];
     std::snprintf(ips, sizeof ips, "%.1f", s.images_per_second);
     md << "| " << s.set << (m.case_sensitive ? "" : " (case-insensitive)") << " | " << s.mode
-       << " | " << m.images << " | " << percent(m.exact_rate) << " | " << percent(m.exact_ci_rate)
+       << " | " << m.images << " | " << percent(m.correct_rate) << " | " << percent(m.exact_ci_rate)
        << " | " << fixed(m.cer) << " | " << fixed(m.wer) << " | " << m.case_errors << " | "
        << fixed(m.latency_median_ms, "%.1f") << " | " << ips << " | " << m.flagged << " | "
        << percent(m.flag_precision) << " | " << percent(m.flag_recall) << " | "
@@ -193,7 +195,7 @@ std::string report_html(const EvalReport& report) {
     std::snprintf(ips, sizeof ips, "%.1f", s.images_per_second);
     h << "<tr data-set=\"" << html_escape(s.set) << "\" data-mode=\"" << s.mode << "\"><td class=l>"
       << html_escape(s.set) << "</td><td class=l>" << s.mode << "</td><td>" << m.images
-      << "</td><td class=exact>" << percent(m.exact_rate) << "</td><td>" << percent(m.exact_ci_rate)
+      << "</td><td class=exact>" << percent(m.correct_rate) << "</td><td>" << percent(m.exact_ci_rate)
       << "</td><td class=cer>" << fixed(m.cer) << "</td><td>" << fixed(m.wer) << "</td><td>"
       << m.case_errors << "</td><td>" << fixed(m.latency_median_ms, "%.1f") << "</td><td>" << ips
       << "</td><td>" << m.flagged << "</td><td>" << percent(m.flag_precision) << "</td><td>"

@@ -126,6 +126,8 @@ SetMetrics compute_metrics(const std::vector<ScoredItem>& items, bool case_sensi
 
   m.exact_rate = ratio(m.exact, m.images);
   m.exact_ci_rate = ratio(m.exact_ci, m.images);
+  m.correct = m.images - m.wrong;
+  m.correct_rate = ratio(m.correct, m.images);
   m.cer = ratio(m.char_errors, m.expected_chars);
   m.wer = ratio(m.word_errors, m.expected_words);
 

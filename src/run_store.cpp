@@ -132,18 +132,23 @@ std::string RunStore::compare(long long a, long long b) {
   if (ra["options"] != rb["options"]) {
     out << "options: " << ra["options"].dump() << "\n      -> " << rb["options"].dump() << "\n";
   }
+  // Exact under each set's case rule; runs stored before "correct_rate" existed only have the
+  // case-sensitive rate.
+  const auto exact = [](const nlohmann::json& m) {
+    return m.contains("correct_rate") ? m["correct_rate"] : m["exact_rate"];
+  };
   std::map<std::pair<std::string, std::string>, nlohmann::json> before;
   for (const auto& m : ra["summary"]) before[{m["set"], m["mode"]}] = m;
   for (const auto& m : rb["summary"]) {
     const auto it = before.find({m["set"], m["mode"]});
     out << m["set"].get<std::string>() << " / " << m["mode"].get<std::string>() << ": ";
     if (it == before.end()) {
-      out << "exact " << rate(m["exact_rate"]) << " (new in run " << b << ")\n";
+      out << "exact " << rate(exact(m)) << " (new in run " << b << ")\n";
       continue;
     }
     const auto& p = it->second;
-    out << "exact " << rate(p["exact_rate"]) << " -> " << rate(m["exact_rate"])
-        << delta(p["exact_rate"], m["exact_rate"], 100, " points") << ", CER "
+    out << "exact " << rate(exact(p)) << " -> " << rate(exact(m))
+        << delta(exact(p), exact(m), 100, " points") << ", CER "
         << (p["cer"].is_number() ? std::to_string(p["cer"].get<double>()).substr(0, 5) : "–")
         << " -> " << (m["cer"].is_number() ? std::to_string(m["cer"].get<double>()).substr(0, 5) : "–")
         << "\n";

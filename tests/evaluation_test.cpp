@@ -56,6 +56,7 @@ TEST(Evaluation, MetricsAgreeWithTheRowsAndTheSetsCaseRule) {
     EXPECT_FALSE(report.rows[2].exact);
     const int exact_rows = report.rows[0].exact + report.rows[1].exact + report.rows[2].exact;
     EXPECT_EQ(m.wrong, 3 - exact_rows);
+    EXPECT_EQ(m.correct, exact_rows);  // the reports' "exact": under the set's rule
     EXPECT_EQ(m.exact, 1);     // case-sensitive count whatever the rule
     EXPECT_EQ(m.exact_ci, 2);  // ZGUVU and zguvu
     EXPECT_GT(report.summary[0].images_per_second, 0.0);
@@ -79,6 +80,7 @@ TEST_F(EvalCli, ReportsAgreeWithAnIndependentScoreOfTheirRows) {
   int exact = 0;
   for (const auto& row : j["rows"]) exact += row["got"] == row["expected"];
   EXPECT_DOUBLE_EQ(j["summary"][0]["exact_rate"].get<double>(), exact / 3.0);
+  EXPECT_DOUBLE_EQ(j["summary"][0]["correct_rate"].get<double>(), exact / 3.0);
   EXPECT_NE(r.out.find("| tiny | local | 3 | 33.3% |"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("stored as run 1"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(report + "/report.md"));
@@ -105,11 +107,20 @@ TEST_F(EvalCli, TheHtmlReportShowsTheJsonFiguresInARealBrowser) {
   std::ifstream js(report + "/report.json");
   const auto j = nlohmann::json::parse(js);
   char exact[16];
-  std::snprintf(exact, sizeof exact, "%.1f%%", j["summary"][0]["exact_rate"].get<double>() * 100);
+  std::snprintf(exact, sizeof exact, "%.1f%%", j["summary"][0]["correct_rate"].get<double>() * 100);
   const std::regex row(R"re(<tr data-set="tiny" data-mode="local">.*?<td class="exact">([^<]*)</td>)re");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(rendered, m, row)) << rendered.substr(0, 2000);
   EXPECT_EQ(m[1].str(), exact);
+}
+
+TEST(EvalCliCaseRule, ACaseInsensitiveSetsExactColumnIgnoresCase) {
+  ScratchDir dir;
+  const std::string set = make_set(dir, false);  // b.png's "zguvu" is right for ZGUVU
+  const auto r = run_cli({"eval", set, "--no-store"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("| tiny (case-insensitive) | local | 3 | 66.7% | 66.7% |"), std::string::npos)
+      << r.out;
 }
 
 TEST_F(EvalCli, TwoRunsWithDifferentOptionsCompare) {

@@ -77,6 +77,7 @@ TEST(Metrics, CaseOnlyDifferenceIsACaseErrorAndExactOnlyIgnoringCase) {
   EXPECT_EQ(cs.exact_ci, 2);
   EXPECT_EQ(cs.exact_ci_rate, 1.0);
   EXPECT_EQ(cs.wrong, 1);
+  EXPECT_EQ(cs.correct_rate, 0.5);
   EXPECT_EQ(cs.cer, 0.2);
   EXPECT_EQ(cs.wer, 0.5);
   EXPECT_EQ(cs.case_errors, 1);
@@ -90,6 +91,8 @@ TEST(Metrics, CaseOnlyDifferenceIsACaseErrorAndExactOnlyIgnoringCase) {
   EXPECT_EQ(ci.exact_rate, 0.5);
   EXPECT_EQ(ci.exact_ci_rate, 1.0);
   EXPECT_EQ(ci.wrong, 0);
+  EXPECT_EQ(ci.correct, 2);
+  EXPECT_EQ(ci.correct_rate, 1.0);
   EXPECT_EQ(ci.char_errors, 0);
   EXPECT_EQ(ci.cer, 0.0);
   EXPECT_EQ(ci.wer, 0.0);

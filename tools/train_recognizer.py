@@ -82,7 +82,8 @@ class StripGenerator:
 
     def text(self):
         r = self.rng
-        n = r.randint(4, 6)
+        # Mostly 4-6 like common CAPTCHAs, but codes and labels run from 3 to 8.
+        n = r.choice((3, 4, 4, 5, 5, 6, 6, 7, 8))
         pool = r.choice([CHARSET, CHARSET[:36], CHARSET[:10] + CHARSET[36:], CHARSET[10:36]])
         return "".join(r.choice(pool) for _ in range(n))
 

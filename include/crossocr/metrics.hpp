@@ -46,6 +46,8 @@ struct SetMetrics {
   int exact_ci = 0;                     // case-insensitive exact matches
   std::optional<double> exact_ci_rate;  // exact_ci / images
   int wrong = 0;                        // not exact under the set's case rule
+  int correct = 0;                      // exact under the set's case rule: images - wrong
+  std::optional<double> correct_rate;   // correct / images: what "exact" means in the reports
 
   // Character error rate: summed code-point edit distances over summed expected lengths in code
   // points, under the set's case rule. Can exceed 1 when readings carry extra characters.
