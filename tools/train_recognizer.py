@@ -423,7 +423,13 @@ def main():
     ap.add_argument("--svg-strips", default="", help="JSON lines from tools/training/svg_captcha_strips.js")
     ap.add_argument("--init", default="", help="start from these PyTorch weights (a second stage)")
     ap.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
+    ap.add_argument("--average", nargs="+", default=[], metavar="WEIGHTS",
+                    help="no training: average these PyTorch weights (runs that share a start) "
+                         "into --checkpoint and --out")
     args = ap.parse_args()
+    if args.average:
+        export(average_weights(args.average), args.checkpoint, args.out)
+        return
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -472,13 +478,28 @@ def main():
         if args.checkpoint and step % 1000 == 0:  # a long run can be inspected, or survive a stop
             torch.save(model.state_dict(), args.checkpoint)
 
+    export(model, args.checkpoint, args.out)
+    print(f"after {step} steps")
+
+
+def average_weights(paths):
+    """One network whose every weight is the mean of the runs' ("model soup"): runs fine-tuned
+    from the same weights stay in one basin, and their mean reads better than either."""
+    states = [torch.load(p) for p in paths]
+    mean = {k: sum(s[k].double() for s in states) / len(states) for k in states[0]}
+    model = StripRecognizer()
+    model.load_state_dict({k: v.to(states[0][k].dtype) for k, v in mean.items()})
+    return model
+
+
+def export(model, checkpoint, out):
     model.eval()
-    if args.checkpoint:
-        torch.save(model.state_dict(), args.checkpoint)
+    if checkpoint:
+        torch.save(model.state_dict(), checkpoint)
     dummy = torch.zeros(1, 1, HEIGHT, WIDTH)
-    torch.onnx.export(model, dummy, args.out, opset_version=11, input_names=["strip"],
+    torch.onnx.export(model, dummy, out, opset_version=11, input_names=["strip"],
                       output_names=["logits"])
-    print(f"wrote {args.out} after {step} steps")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
