@@ -331,28 +331,12 @@ class StripGenerator:
         return img
 
 
-@functools.lru_cache(maxsize=4096)
-def area_weights(n_in, n_out):
-    """Rows of weights that average each output pixel's span of input pixels, those cut by its
-    edges by the fraction covered: OpenCV's INTER_AREA when shrinking."""
-    w = np.zeros((n_out, n_in), np.float32)
-    scale = n_in / n_out
-    for o in range(n_out):
-        lo, hi = o * scale, (o + 1) * scale
-        for i in range(int(lo), min(math.ceil(hi), n_in)):
-            w[o, i] = min(hi, i + 1) - max(lo, i)
-    return w / w.sum(axis=1, keepdims=True)
-
-
 def to_input(img):
     """RGB strip -> 32x128 float in [0, 1]: the darkest channel (pale colours on white keep their
-    contrast, unlike in luminance), area-resampled as cv::INTER_AREA does, rounded to 8 bits,
-    stretched to the strip's own range. The C++ reader (src/strip_recognizer.cpp) does the same.
-    (Stages 1-4 were trained on Pillow's BOX filter, which takes whole pixels by their centres;
-    the exact areas read better on every shared set, so stage 5 moved the network to them.)"""
-    grey = np.asarray(img.convert("RGB")).min(axis=2).astype(np.float32)
-    a = area_weights(grey.shape[0], HEIGHT) @ grey @ area_weights(grey.shape[1], WIDTH).T
-    a = np.round(a)
+    contrast, unlike in luminance), area-resampled, stretched to the strip's own range. The C++
+    reader (src/strip_recognizer.cpp) does the same."""
+    grey = Image.fromarray(np.asarray(img.convert("RGB")).min(axis=2))
+    a = np.asarray(grey.resize((WIDTH, HEIGHT), Image.BOX), np.float32)
     lo, hi = a.min(), a.max()
     return (a - lo) / max(hi - lo, 1.0)
 
