@@ -31,7 +31,7 @@ TEST(StripRecognizer, TheCommittedModelReadsMostXorStripsAlone) {
     for (const Glyph& g : r.glyphs) ASSERT_TRUE(g.confidence > 0.0 && g.confidence <= 1.0);
   }
   EXPECT_EQ(images, 300);
-  EXPECT_GE(exact, 264) << exact << "/" << images;  // 88%
+  EXPECT_GE(exact, 276) << exact << "/" << images;  // 92%
 }
 
 // Runners-up are the next classes at the character's most certain step, less probable than it and
