@@ -90,7 +90,8 @@ class StripGenerator:
     def glyph_layer(self, text, w, h, size=(0.45, 0.8), spacing=(-0.15, 0.45), tilt=25, clip=False):
         """Text as a mask (L mode, 255 = ink), letters placed one by one with jitter; shrunk until
         every letter fits, so the label is always what is drawn. With `clip`, the last letter may
-        run off the right edge by up to 55% of its width, as careless generators draw it."""
+        run off the right edge, as careless generators draw it: usually by up to 55% of its
+        width, sometimes until only its first sixth shows."""
         r = self.rng
         font_path = self.face()
         size = int(h * r.uniform(*size))
@@ -100,6 +101,7 @@ class StripGenerator:
         angles = [r.uniform(-tilt, tilt) for _ in text]
         offsets = [r.uniform(-0.12, 0.12) * h for _ in text]
         gaps = [r.uniform(0, 0.05) * w for _ in text]
+        shown = r.choice((0.45, 0.45, 0.16))  # the least part of a clipped last letter in view
         while True:
             font = self.font(font_path, size)
             layer = Image.new("L", (w, h), 0)
@@ -115,7 +117,7 @@ class StripGenerator:
                 y = (h - tile.size[1]) / 2 + dy
                 layer.paste(255, (int(x), int(y)), tile)
                 x += cw * (1 + spacing) + gap
-            if x <= w * 0.98 or size < 10 or (clip and last_start + 0.45 * last_width <= w):
+            if x <= w * 0.98 or size < 10 or (clip and last_start + shown * last_width <= w):
                 return layer
             size = int(size * 0.85)
             start *= 0.5
