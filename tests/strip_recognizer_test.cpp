@@ -14,7 +14,7 @@ namespace crossocr {
 namespace {
 
 // The recogniser alone on the bundled xor-strips (it never saw them: trained on generated strips
-// only). Measured 92%; the floor catches a broken model, input or decoder.
+// only). Measured 95.7%; the floor catches a broken model, input or decoder.
 TEST(StripRecognizer, TheCommittedModelReadsMostXorStripsAlone) {
   const auto recognizer = StripRecognizer::load(default_recognizer_path());
   ASSERT_NE(recognizer, nullptr) << "models/strip_recognizer.onnx is committed";
@@ -31,7 +31,7 @@ TEST(StripRecognizer, TheCommittedModelReadsMostXorStripsAlone) {
     for (const Glyph& g : r.glyphs) ASSERT_TRUE(g.confidence > 0.0 && g.confidence <= 1.0);
   }
   EXPECT_EQ(images, 300);
-  EXPECT_GE(exact, 276) << exact << "/" << images;  // 92%
+  EXPECT_GE(exact, 282) << exact << "/" << images;  // 94%
 }
 
 // Runners-up are the next classes at the character's most certain step, less probable than it and
