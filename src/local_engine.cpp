@@ -53,7 +53,7 @@ Reading finished(Reading reading, std::chrono::steady_clock::time_point start) {
 }
 
 // The recogniser was trained mostly on 4-6 letters and digits (a seventh may be a letter split
-// in two; 3 and 8 were seen only in its last stage, not enough to trust them alone).
+// in two; 3 and 8 were seen only in its last two stages, not enough to trust them alone).
 // Other readings are lines of text, page numbers (it reads "410" as "41o": without a longer
 // line, digit 0 and letter o differ in nothing it can see) or noise: Tesseract reads them better.
 bool in_recognizer_domain(const Reading& reading) {
