@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -211,6 +212,11 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     remote.cache_path = o.cache_file.empty() ? default_remote_cache_path() : o.cache_file;
   }
   return ParseOutcome{std::move(o), kExitOk};
+}
+
+void report_problem(const std::string& message) {
+  const std::string line = "crossocr: " + message + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);  // stderr is unbuffered: one write(2)
 }
 
 std::string resolve_api_key(CliOptions& o) {

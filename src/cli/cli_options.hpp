@@ -52,6 +52,10 @@ struct ParseOutcome {
   int exit_code = kExitOk;
 };
 
+// Writes "crossocr: MESSAGE" and a newline to standard error in one write: a decoder's own
+// complaint, printed from a reading thread (libpng writes to stderr itself), cannot split it.
+void report_problem(const std::string& message);
+
 // Parses argv; --help and --version print and return an outcome without options.
 ParseOutcome parse_command_line(int argc, const char* const* argv);
 

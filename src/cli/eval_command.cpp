@@ -62,7 +62,7 @@ int run_eval(CliOptions& options) {
     if (uses_remote) {
       if (const std::string problem = resolve_api_key(options); !problem.empty()) {
         // Cached readings still count: a comparison re-runs offline at no cost.
-        std::cerr << "crossocr: " << problem << "; remote readings come from the cache only\n";
+        report_problem(problem + "; remote readings come from the cache only");
       }
     }
     std::vector<LabelledSet> sets;
@@ -84,7 +84,7 @@ int run_eval(CliOptions& options) {
     }
     return kExitOk;
   } catch (const ConfigError& e) {
-    std::cerr << "crossocr: " << e.what() << "\n";
+    report_problem(e.what());
     return kExitConfig;
   }
 }

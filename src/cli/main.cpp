@@ -33,8 +33,8 @@ class ResultPrinter {
     // Offline is a normal state: say once that the remote side is out, not once per image.
     if (result.verdict && result.verdict->status == crossocr::VerdictStatus::kLocalOnly &&
         !remote_down_announced_ && result.remote) {
-      std::cerr << "crossocr: remote reading unavailable, results are local readings only: "
-                << result.remote->error << "\n";
+      report_problem("remote reading unavailable, results are local readings only: " +
+                     result.remote->error);
       remote_down_announced_ = true;
     }
     if (!result.ok()) {
@@ -43,9 +43,9 @@ class ResultPrinter {
       // every later image: say it in full once.
       const std::string& error = result.reading.error;
       if (error == last_error_) {
-        std::cerr << "crossocr: " << result.file << ": not read (same error as above)\n";
+        report_problem(result.file + ": not read (same error as above)");
       } else {
-        std::cerr << "crossocr: " << result.file << ": " << error << "\n";
+        report_problem(result.file + ": " + error);
         last_error_ = error;
       }
     }
@@ -101,7 +101,7 @@ bool collect_sources(const std::vector<std::string>& images, std::vector<ImageSo
     ImageSource source{name, {}, false};
     if (name == "-") {
       if (stdin_used) {
-        std::cerr << "crossocr: standard input (-) can be given only once\n";
+        report_problem("standard input (-) can be given only once");
         return false;
       }
       stdin_used = true;
@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
     if (const std::string problem = resolve_api_key(options); !problem.empty()) {
       // Vote and remote-with-fallback still answer, from the local side; plain remote cannot.
       if (options.run.mode == crossocr::Mode::kRemote && !options.run.fallback_local) {
-        std::cerr << "crossocr: " << problem << "\n";
+        report_problem(problem);
         return kExitConfig;
       }
       options.run.remote_unavailable = problem;
@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
   if (!options.output_path.empty()) {
     file.open(options.output_path, std::ios::out | std::ios::trunc);
     if (!file) {
-      std::cerr << "crossocr: cannot write " << options.output_path << "\n";
+      report_problem("cannot write " + options.output_path);
       return kExitConfig;
     }
   }
@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
     crossocr::run_batch(sources, options.run, [&](const ImageResult& r) { printer(r); });
   } catch (const crossocr::ConfigError& e) {
     printer.finish();
-    std::cerr << "crossocr: " << e.what() << "\n";
+    report_problem(e.what());
     return kExitConfig;
   }
   printer.finish();
