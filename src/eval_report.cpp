@@ -19,6 +19,28 @@ ordered_json number_or_null(const std::optional<double>& x) {
   return x ? ordered_json(*x) : ordered_json(nullptr);
 }
 
+ordered_json reliability_json(const SetMetrics& m) {
+  ordered_json bins = ordered_json::array();
+  for (const ReliabilityBin& b : m.reliability) {
+    bins.push_back({{"low", b.low}, {"high", b.high}, {"count", b.count},
+                    {"mean_confidence", std::round(b.mean_confidence * 1000) / 1000},
+                    {"accuracy", std::round(b.accuracy * 1000) / 1000}});
+  }
+  return bins;
+}
+
+// "0.9-1.0: 250 claimed 0.97, right 96.0%; ...": a reliability table on one line.
+std::string reliability_line(const SetMetrics& m) {
+  std::string out;
+  for (const ReliabilityBin& b : m.reliability) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%s%.1f-%.1f: %d claimed %.2f, right %.1f%%", out.empty() ? "" : "; ",
+                  b.low, b.high, b.count, b.mean_confidence, b.accuracy * 100);
+    out += buf;
+  }
+  return out;
+}
+
 ordered_json metrics_json(const SetModeMetrics& s) {
   const SetMetrics& m = s.metrics;
   ordered_json confusions = ordered_json::array();
@@ -51,7 +73,9 @@ ordered_json metrics_json(const SetModeMetrics& s) {
           {"flag_precision", number_or_null(m.flag_precision)},
           {"flag_recall", number_or_null(m.flag_recall)},
           {"unflagged_accuracy", number_or_null(m.unflagged_accuracy)},
-          {"coverage", number_or_null(m.coverage)}};
+          {"coverage", number_or_null(m.coverage)},
+          {"calibration_error", number_or_null(m.calibration_error)},
+          {"reliability", reliability_json(m)}};
 }
 
 std::string percent(const std::optional<double>& x) {
@@ -153,8 +177,8 @@ std::string report_markdown(const EvalReport& report) {
   std::ostringstream md;
   md << "# crossocr eval " << report.started << " (crossocr " << report.version << ")\n\n"
      << "| set | mode | images | exact | exact (any case) | CER | WER | case errors | median ms | "
-        "images/s | flagged | flag precision | flag recall | unflagged accuracy @ coverage |\n"
-     << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        "images/s | flagged | flag precision | flag recall | unflagged accuracy @ coverage | ECE |\n"
+     << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const SetModeMetrics& s : report.summary) {
     const SetMetrics& m = s.metrics;
     char ips[32];
@@ -164,12 +188,17 @@ std::string report_markdown(const EvalReport& report) {
        << " | " << fixed(m.cer) << " | " << fixed(m.wer) << " | " << m.case_errors << " | "
        << fixed(m.latency_median_ms, "%.1f") << " | " << ips << " | " << m.flagged << " | "
        << percent(m.flag_precision) << " | " << percent(m.flag_recall) << " | "
-       << percent(m.unflagged_accuracy) << " @ " << percent(m.coverage) << " |\n";
+       << percent(m.unflagged_accuracy) << " @ " << percent(m.coverage) << " | "
+       << fixed(m.calibration_error) << " |\n";
   }
   for (const SetModeMetrics& s : report.summary) {
     if (!s.metrics.status_counts.empty()) {
       md << "\n" << s.set << " / " << s.mode << " statuses: " << status_line(s.metrics) << "\n";
     }
+  }
+  md << "\nReliability (confidence bins: how many, the confidence they claimed, how many were right):\n\n";
+  for (const SetModeMetrics& s : report.summary) {
+    md << "- " << s.set << " / " << s.mode << ": " << reliability_line(s.metrics) << "\n";
   }
   return md.str();
 }
@@ -188,7 +217,7 @@ std::string report_html(const EvalReport& report) {
     << "<table id=summary><thead><tr><th class=l>set</th><th class=l>mode</th><th>images</th>"
        "<th>exact</th><th>exact (any case)</th><th>CER</th><th>WER</th><th>case errors</th>"
        "<th>median ms</th><th>images/s</th><th>flagged</th><th>flag precision</th>"
-       "<th>flag recall</th><th>unflagged accuracy</th><th>coverage</th></tr></thead><tbody>\n";
+       "<th>flag recall</th><th>unflagged accuracy</th><th>coverage</th><th>ECE</th></tr></thead><tbody>\n";
   for (const SetModeMetrics& s : report.summary) {
     const SetMetrics& m = s.metrics;
     char ips[32];
@@ -200,7 +229,7 @@ std::string report_html(const EvalReport& report) {
       << m.case_errors << "</td><td>" << fixed(m.latency_median_ms, "%.1f") << "</td><td>" << ips
       << "</td><td>" << m.flagged << "</td><td>" << percent(m.flag_precision) << "</td><td>"
       << percent(m.flag_recall) << "</td><td>" << percent(m.unflagged_accuracy) << "</td><td>"
-      << percent(m.coverage) << "</td></tr>\n";
+      << percent(m.coverage) << "</td><td class=ece>" << fixed(m.calibration_error) << "</td></tr>\n";
   }
   h << "</tbody></table>\n";
   for (const SetModeMetrics& s : report.summary) {
@@ -208,6 +237,7 @@ std::string report_html(const EvalReport& report) {
     if (!s.metrics.status_counts.empty()) {
       h << "<p class=statuses>statuses: " << html_escape(status_line(s.metrics)) << "</p>\n";
     }
+    h << "<p class=reliability>reliability: " << html_escape(reliability_line(s.metrics)) << "</p>\n";
     std::string dir;
     int shown = 0;
     std::ostringstream rows;

@@ -136,7 +136,7 @@ EvalReport evaluate(const std::vector<LabelledSet>& sets, const std::vector<Mode
         row.exact = !row.failed && (set.case_sensitive ? row.got == row.expected
                                                        : folded(row.got) == folded(row.expected));
         scored.push_back(ScoredItem{row.expected, row.got, row.failed, row.flagged, row.status,
-                                    row.latency_ms, row.tokens});
+                                    row.latency_ms, row.tokens, row.confidence});
         report.rows.push_back(std::move(row));
         if (progress) progress(set.name, std::string(to_string(mode)), scored.size(), sources.size(), seconds());
       });

@@ -1,13 +1,16 @@
 #include "crossocr/local_engine.hpp"
 
 #include "glyph_case.hpp"
+#include "local/calibration.hpp"
+#include "local/line_finder.hpp"
+#include "local/line_reader.hpp"
 #include "strip_recognizer.hpp"
 
 #include <opencv2/core.hpp>
 
 #include <algorithm>
 #include <chrono>
-#include <map>
+#include <cmath>
 #include <optional>
 
 namespace crossocr {
@@ -37,14 +40,9 @@ void measure_ink_heights(Reading& reading, const Variant& variant) {
   }
 }
 
-// How probable the recogniser's weakest character must be for its reading to stand without
-// Tesseract (sure), or over Tesseract readings that disagree among themselves (trust). Chosen on
-// the shared sets: a lower "sure" hands small, clean page numbers to the recogniser, which reads
-// them worse than Tesseract (at 0.5 this model read the bold `432` as `13q2`, weakest 0.55); a
-// higher one, or a "trust" above 0.3, costs the CAPTCHA sets points for nothing elsewhere (0.6 or
-// 0.65 rather than 0.5: svg-captcha -1.5, svg-captcha-upper -0.5, the rest within one strip).
-constexpr double kRecognizerSure = 0.65;
-constexpr double kRecognizerTrust = 0.2;
+// When the networks' best candidate is this probable, Tesseract is not asked: it would cost more
+// than the whole rest of the read for a reading it almost never changes.
+constexpr double kSureWithoutTesseract = 0.97;
 
 Reading finished(Reading reading, std::chrono::steady_clock::time_point start) {
   reading.latency_ms =
@@ -52,18 +50,44 @@ Reading finished(Reading reading, std::chrono::steady_clock::time_point start) {
   return reading;
 }
 
-// The recogniser was trained mostly on 4-6 letters and digits (a seventh may be a letter split
-// in two; 3 and 8 were seen only in its last two stages, not enough to trust them alone).
-// Other readings are lines of text, page numbers (it reads "410" as "41o": without a longer
-// line, digit 0 and letter o differ in nothing it can see) or noise: Tesseract reads them better.
-bool in_recognizer_domain(const Reading& reading) {
-  return reading.ok() && reading.text.size() >= 4 && reading.text.size() <= 7;
+// The candidate most probably right, with that probability as its confidence.
+Reading most_probable(const LineEvidence& evidence, const Calibration& calibration) {
+  std::size_t best = 0;
+  double best_p = -1.0;
+  for (std::size_t i = 0; i < evidence.candidates.size(); ++i) {
+    const double p = calibration.probability(candidate_features(evidence, i));
+    if (p > best_p) best_p = p, best = i;
+  }
+  Reading out = evidence.candidates[best].reading;
+  out.confidence = best_p;
+  out.confidence_source = "calibrated";
+  return out;
 }
 
-double weakest_glyph(const Reading& reading) {
-  double weakest = reading.glyphs.empty() ? 0.0 : 1.0;
-  for (const Glyph& g : reading.glyphs) weakest = std::min(weakest, g.confidence);
-  return weakest;
+void add_tesseract_candidate(LineEvidence& evidence, Reading reading) {
+  for (Candidate& c : evidence.candidates) {
+    if (c.reader == ReaderKind::kTesseract && c.reading.text == reading.text) {
+      ++c.votes;
+      return;
+    }
+  }
+  evidence.candidates.push_back(Candidate{ReaderKind::kTesseract, std::move(reading)});
+}
+
+// A page is exactly right only if every line is: the calibrated probability of a lone Tesseract
+// reading with the page's weakest glyph, once per line.
+void page_confidence(Reading& page, const Calibration& calibration) {
+  const long lines = 1 + std::count(page.text.begin(), page.text.end(), '\n');
+  LineEvidence evidence;
+  evidence.tesseract_ran = true;
+  evidence.candidates.push_back(Candidate{ReaderKind::kTesseract, page});
+  page.confidence = std::pow(calibration.probability(candidate_features(evidence, 0)), lines);
+  page.confidence_source = "calibrated";
+}
+
+// Shifts a line's glyph boxes into the image it was cut from.
+void offset_boxes(Reading& reading, cv::Point by) {
+  for (Glyph& g : reading.glyphs) g.box += by;
 }
 
 }  // namespace
@@ -74,70 +98,124 @@ LocalEngine::LocalEngine(const LocalOptions& options)
     recognizer_ = StripRecognizer::load(options_.recognizer_path.empty() ? default_recognizer_path()
                                                                          : options_.recognizer_path);
   }
+  if (options_.line_reader_path != "none") {
+    line_reader_ = LineReader::load(options_.line_reader_path.empty() ? default_line_reader_path()
+                                                                       : options_.line_reader_path);
+  }
+  calibration_ = std::make_shared<Calibration>(Calibration::load(
+      options_.calibration_path.empty() ? default_calibration_path() : options_.calibration_path));
+}
+
+LocalEngine::~LocalEngine() = default;
+
+LineEvidence LocalEngine::network_evidence(const cv::Mat& line) {
+  LineEvidence evidence;
+  const std::string& charset = options_.tesseract.charset;
+  if (line_reader_) {
+    NetworkReading r = line_reader_->read(line, charset);
+    evidence.candidates.push_back(Candidate{ReaderKind::kLine, std::move(r.reading), r.path_log_probability});
+  }
+  if (recognizer_) {
+    NetworkReading r = recognizer_->read(line, charset);
+    evidence.candidates.push_back(Candidate{ReaderKind::kStrip, std::move(r.reading), r.path_log_probability});
+  }
+  return evidence;
+}
+
+void LocalEngine::add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& line, bool all_variants) {
+  PreprocessOptions preprocessing = options_.preprocess;
+  preprocessing.layout = Layout::kStrip;
+  const Preprocessed prepared = preprocess(line, preprocessing);
+  int reads = 0;
+  for (const Variant& variant : prepared.variants) {
+    if (reads++ >= options_.max_reads) break;
+    Reading candidate = tesseract_.recognize(variant, Layout::kStrip);
+    if (!candidate.ok()) continue;
+    measure_ink_heights(candidate, variant);
+    correct_case_by_size(candidate, options_.tesseract.charset);
+    // A text read twice (by two variants, or by a network and a variant) almost always is right.
+    const bool agreed = std::any_of(evidence.candidates.begin(), evidence.candidates.end(),
+                                    [&](const Candidate& c) { return c.reading.text == candidate.text; });
+    add_tesseract_candidate(evidence, std::move(candidate));
+    if (agreed && !all_variants) break;
+  }
+  evidence.tesseract_ran = true;
+}
+
+Reading LocalEngine::read_line(const cv::Mat& line) {
+  LineEvidence evidence = network_evidence(line);
+  if (!evidence.candidates.empty()) {
+    Reading best = most_probable(evidence, *calibration_);
+    if (best.confidence >= kSureWithoutTesseract) return best;
+  }
+  add_tesseract_evidence(evidence, line, false);
+  if (evidence.candidates.empty()) {
+    Reading none;
+    none.engine = "local";
+    none.error = "Tesseract could not read any preprocessed variant";
+    return none;
+  }
+  return most_probable(evidence, *calibration_);
+}
+
+std::vector<std::pair<std::vector<double>, std::string>> LocalEngine::calibration_samples(
+    const LoadedImage& image) {
+  std::vector<std::pair<std::vector<double>, std::string>> rows;
+  LineEvidence evidence = network_evidence(image.pixels);
+  // Both moments the engine weighs candidates: before Tesseract is asked, and after.
+  for (std::size_t i = 0; i < evidence.candidates.size(); ++i) {
+    rows.emplace_back(candidate_features(evidence, i), evidence.candidates[i].reading.text);
+  }
+  add_tesseract_evidence(evidence, image.pixels, false);
+  for (std::size_t i = 0; i < evidence.candidates.size(); ++i) {
+    rows.emplace_back(candidate_features(evidence, i), evidence.candidates[i].reading.text);
+  }
+  return rows;
+}
+
+Reading LocalEngine::read_lines(const cv::Mat& image, bool split) {
+  if (!split) return read_line(image);
+  const TextLines found = find_text_lines(image);
+  if (found.lines.size() < 2) {
+    Reading r = read_line(image);
+    if (r.ok() && r.text.empty() && !found.lines.empty()) {
+      r.note = "nothing was read, though the image holds ink";
+    }
+    return r;
+  }
+  // Several lines: each is read on its own; the text is right only if every line is.
+  Reading joined;
+  joined.engine = "local";
+  joined.confidence = 1.0;
+  joined.confidence_source = "calibrated";
+  joined.variant = "lines";
+  for (const cv::Rect& band : found.lines) {
+    Reading line = read_line(found.image(band));
+    if (!line.ok()) return line;
+    offset_boxes(line, band.tl());
+    if (!joined.text.empty()) joined.text += "\n";
+    joined.text += line.text;
+    joined.confidence *= line.confidence;
+    joined.glyphs.insert(joined.glyphs.end(), line.glyphs.begin(), line.glyphs.end());
+    if (line.text.empty()) joined.note = "a line was read as nothing, though it holds ink";
+  }
+  return joined;
 }
 
 Reading LocalEngine::read(const LoadedImage& image) {
   const auto start = std::chrono::steady_clock::now();
   PreprocessOptions preprocessing = options_.preprocess;
   if (preprocessing.layout == Layout::kAuto) preprocessing.layout = detect_layout(image.pixels);
-  // Made when first needed: a sure recogniser reading often needs no variant at all.
-  std::optional<Preprocessed> prepared;
-  const auto variants = [&]() -> const Preprocessed& {
-    if (!prepared) prepared = preprocess(image.pixels, preprocessing);
-    return *prepared;
-  };
-  if (!preprocessing.debug_dir.empty()) variants();  // every step's image was asked for
+  if (!preprocessing.debug_dir.empty()) preprocess(image.pixels, preprocessing);  // the steps, as PNG
 
-  // On strips the recogniser reads first, in about a millisecond, from the image itself: when
-  // fairly sure, that is the reading. Otherwise Tesseract reads the variants: its own confidences
-  // say little on strips (a weakest glyph of 95+ is right only half the time), but two readings
-  // of the same text, the recogniser's included, almost always are right, so reading stops there.
-  std::map<std::string, int> seen;
-  std::optional<Reading> recognized;
-  double sureness = 0.0;
-  if (recognizer_ && preprocessing.layout == Layout::kStrip) {
-    recognized = recognizer_->read(image.pixels, options_.tesseract.charset);
-    sureness = in_recognizer_domain(*recognized) ? weakest_glyph(*recognized) : 0.0;
-    if (sureness >= kRecognizerSure) return finished(std::move(*recognized), start);
-    ++seen[recognized->text];
+  if (preprocessing.layout == Layout::kPage) {
+    const Preprocessed prepared = preprocess(image.pixels, preprocessing);
+    Reading page = tesseract_.recognize(prepared.variants.front(), Layout::kPage);
+    if (page.ok()) page_confidence(page, *calibration_);
+    return finished(std::move(page), start);
   }
-
-  std::vector<Reading> readings;
-  bool agreed = false;
-  int tesseract_reads = 0;
-  for (const Variant& variant : variants().variants) {
-    if (tesseract_reads++ >= options_.max_reads) break;
-    Reading candidate = tesseract_.recognize(variant, preprocessing.layout);
-    if (!candidate.ok()) continue;
-    agreed = ++seen[candidate.text] >= 2;
-    readings.push_back(std::move(candidate));
-    if (agreed) break;
-  }
-  // Tesseract's variants disagreeing among themselves: the recogniser, unless it is lost too.
-  // Otherwise Tesseract's vote stands: it reads plain text and words better.
-  if (recognized && !agreed && sureness >= kRecognizerTrust) {
-    return finished(std::move(*recognized), start);
-  }
-  Reading best;
-  if (readings.empty()) {
-    best.engine = "local";
-    best.error = "Tesseract could not read any preprocessed variant";
-  } else {
-    // Reading stopped at the first text read twice; without one, every reading differs and the
-    // most confident stands.
-    best = agreed ? readings.back()
-                  : *std::max_element(readings.begin(), readings.end(),
-                                      [](const Reading& a, const Reading& b) {
-                                        return a.confidence < b.confidence;
-                                      });
-    if (preprocessing.layout == Layout::kStrip) {
-      for (const Variant& v : variants().variants) {
-        if (v.name == best.variant) measure_ink_heights(best, v);
-      }
-      correct_case_by_size(best, options_.tesseract.charset);
-    }
-  }
-  return finished(std::move(best), start);
+  // --layout strip: one line, as given; otherwise a short image may hold several.
+  return finished(read_lines(image.pixels, options_.preprocess.layout != Layout::kStrip), start);
 }
 
 }  // namespace crossocr

@@ -84,6 +84,8 @@ SetMetrics compute_metrics(const std::vector<ScoredItem>& items, bool case_sensi
   latencies.reserve(items.size());
   int wrong_flagged = 0;
   int exact_unflagged = 0;
+  constexpr int kBins = 10;
+  std::vector<ReliabilityBin> bins(kBins);
 
   for (const ScoredItem& item : items) {
     const std::string& got = item.failed ? std::string() : item.got;
@@ -115,6 +117,12 @@ SetMetrics compute_metrics(const std::vector<ScoredItem>& items, bool case_sensi
     m.total_tokens += item.tokens;
     m.failures += item.failed ? 1 : 0;
     if (!item.status.empty()) ++m.status_counts[item.status];
+
+    const double confidence = item.failed ? 0.0 : std::clamp(item.confidence, 0.0, 1.0);
+    ReliabilityBin& bin = bins[std::min(kBins - 1, static_cast<int>(confidence * kBins))];
+    ++bin.count;
+    bin.mean_confidence += confidence;
+    bin.accuracy += right ? 1 : 0;
 
     if (item.flagged) {
       ++m.flagged;
@@ -151,6 +159,19 @@ SetMetrics compute_metrics(const std::vector<ScoredItem>& items, bool case_sensi
   m.flag_recall = ratio(wrong_flagged, m.wrong);
   m.unflagged_accuracy = ratio(exact_unflagged, unflagged);
   m.coverage = ratio(unflagged, m.images);
+
+  double gap = 0.0;
+  for (int b = 0; b < kBins; ++b) {
+    ReliabilityBin& bin = bins[b];
+    if (bin.count == 0) continue;
+    bin.low = static_cast<double>(b) / kBins;
+    bin.high = static_cast<double>(b + 1) / kBins;
+    bin.mean_confidence /= bin.count;
+    bin.accuracy /= bin.count;
+    gap += bin.count * std::abs(bin.accuracy - bin.mean_confidence);
+    m.reliability.push_back(bin);
+  }
+  if (m.images > 0) m.calibration_error = gap / m.images;
   return m;
 }
 

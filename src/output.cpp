@@ -36,6 +36,8 @@ std::string result_to_json(const ImageResult& result) {
     j["alignment"] = std::move(alignment);
   } else {
     j.update(reading_to_json(result.reading));
+    j["flagged"] = result.flag;
+    if (!result.flag_reason.empty()) j["reason"] = result.flag_reason;
   }
   // Invalid UTF-8 from a file name must not abort output: replace, do not throw.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

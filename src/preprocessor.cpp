@@ -1,5 +1,7 @@
 #include "crossocr/preprocessor.hpp"
 
+#include "preprocess_steps.hpp"
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -69,12 +71,16 @@ cv::Mat ink_on(const cv::Mat& light, bool light_ground) {
   return light_ground ? cv::Mat(~light) : light.clone();
 }
 
+}  // namespace
+
 // Text is the minority class of a global threshold: white (255) on text.
 cv::Mat minority_mask(const cv::Mat& gray) {
   cv::Mat light = light_mask(gray);
   if (cv::countNonZero(light) * 2 > static_cast<int>(light.total())) cv::bitwise_not(light, light);
   return light;
 }
+
+namespace {
 
 // Size of the text in a mask (white on black), from its connected components. Zero means
 // nothing looked like text.
@@ -103,6 +109,8 @@ TextMetrics measure_text(const cv::Mat& text_mask) {
   }
   return m;
 }
+
+}  // namespace
 
 // Skew from the projection profile: rows of a level text line are either full or empty, so the
 // variance of the row counts peaks at the right angle. Each angle is tried on the text pixels'
@@ -141,6 +149,8 @@ cv::Mat rotate_image(const cv::Mat& gray, double degrees) {
                  cv::INTER_CUBIC, cv::BORDER_REPLICATE);
   return rotated;
 }
+
+namespace {
 
 // Removes components too small to be part of a glyph, and those at (or within a few pixels of)
 // the image's edge that are much shorter than a glyph: corners of shapes cut by the frame.

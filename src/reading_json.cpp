@@ -13,6 +13,7 @@ nlohmann::ordered_json reading_to_json(const Reading& r) {
   j["confidence"] = rounded(r.confidence);
   if (!r.confidence_source.empty()) j["confidence_source"] = r.confidence_source;
   if (!r.ok()) j["error"] = r.error;
+  if (!r.note.empty()) j["note"] = r.note;
   if (!r.variant.empty()) j["variant"] = r.variant;
   j["latency_ms"] = rounded(r.latency_ms);
   if (r.engine == "remote") {
@@ -51,6 +52,7 @@ Reading reading_from_json(const nlohmann::json& j) {
   r.confidence = j.value("confidence", 0.0);
   r.confidence_source = j.value("confidence_source", "");
   r.error = j.value("error", "");
+  r.note = j.value("note", "");
   r.variant = j.value("variant", "");
   r.latency_ms = j.value("latency_ms", 0.0);
   if (const auto d = j.find("remote"); d != j.end() && d->is_object()) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <mutex>
@@ -94,6 +95,23 @@ unsigned pool_size(unsigned wanted, unsigned fallback, std::size_t work) {
 }
 
 }  // namespace
+
+void flag_reading(ImageResult& result, double flag_below) {
+  const Reading& r = result.reading;
+  result.flag = true;
+  if (!r.ok()) {
+    result.flag_reason = "not read: " + r.error;
+  } else if (!r.note.empty()) {
+    result.flag_reason = r.note;
+  } else if (r.confidence < flag_below) {
+    char text[96];
+    std::snprintf(text, sizeof text, "confidence %.2f is below --flag-below %.2f", r.confidence, flag_below);
+    result.flag_reason = text;
+  } else {
+    result.flag = false;
+    result.flag_reason.clear();
+  }
+}
 
 Reading read_source(const ImageSource& source, Engine& engine, const ImageLimits& limits) {
   const LoadedImage loaded =
@@ -196,6 +214,7 @@ void run_batch(const std::vector<ImageSource>& sources, const RunOptions& option
       result.reading = verdict_reading(*result.verdict);
     } else {
       result.reading = needs_local ? std::move(*slot->local) : std::move(*slot->remote);
+      flag_reading(result, options.flag_below);
     }
     sink(result);
   }

@@ -1,6 +1,8 @@
 #include "strip_recognizer.hpp"
 
 #include "crossocr/errors.hpp"
+#include "local/ctc_decoder.hpp"
+#include "local/model_path.hpp"
 
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
@@ -21,8 +23,15 @@ constexpr std::string_view kCharset =
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 constexpr int kHeight = 32, kWidth = 128;
 constexpr int kMinAspect = 3;  // width : height below which a strip is padded
-// Runners-up below this probability are noise, not alternatives.
-constexpr double kMinAlternative = 0.01;
+
+const std::vector<std::string>& symbols() {
+  static const std::vector<std::string> table = [] {
+    std::vector<std::string> out;
+    for (char c : kCharset) out.emplace_back(1, c);
+    return out;
+  }();
+  return table;
+}
 
 }  // namespace
 
@@ -98,32 +107,11 @@ StripInput strip_input(const cv::Mat& bgr) {
   return out;
 }
 
-// CTC marks where a character is, in a step or two, not where its ink begins and ends: a glyph's
-// box runs from halfway after the previous glyph's steps to halfway before the next one's (the
-// outer glyphs reach as far out as their neighbours' half-gaps on average), full height.
-void place_glyph_boxes(std::vector<Glyph>& glyphs, const std::vector<std::pair<int, int>>& steps_of,
-                       int steps, const StripInput& strip, cv::Size image) {
-  if (glyphs.empty()) return;
-  const double step_width = static_cast<double>(strip.width) / steps;
-  const auto centre = [&](std::size_t i) {
-    return (steps_of[i].first + steps_of[i].second + 1) / 2.0 * step_width - strip.pad;
-  };
-  const double half_gap = glyphs.size() > 1
-                              ? (centre(glyphs.size() - 1) - centre(0)) / (glyphs.size() - 1) / 2
-                              : image.width / 2.0;
-  for (std::size_t i = 0; i < glyphs.size(); ++i) {
-    const double left = i > 0 ? (centre(i - 1) + centre(i)) / 2 : centre(i) - half_gap;
-    const double right = i + 1 < glyphs.size() ? (centre(i) + centre(i + 1)) / 2 : centre(i) + half_gap;
-    const int x0 = std::clamp(static_cast<int>(std::lround(left)), 0, image.width - 1);
-    const int x1 = std::clamp(static_cast<int>(std::lround(right)), x0 + 1, image.width);
-    glyphs[i].box = cv::Rect(x0, 0, x1 - x0, image.height);
-  }
-}
-
 }  // namespace
 
-Reading StripRecognizer::read(const cv::Mat& bgr, const std::string& charset) {
-  Reading reading;
+NetworkReading StripRecognizer::read(const cv::Mat& bgr, const std::string& charset) {
+  NetworkReading out;
+  Reading& reading = out.reading;
   reading.engine = "local";
   reading.variant = "recognizer";
   reading.confidence_source = "glyphs";
@@ -131,68 +119,21 @@ Reading StripRecognizer::read(const cv::Mat& bgr, const std::string& charset) {
   impl_->net.setInput(cv::dnn::blobFromImage(strip.input));
   const cv::Mat logits = impl_->net.forward();  // 1 x classes x 1 x T
   const int classes = logits.size[1], steps = logits.size[3];
-  std::vector<bool> allowed(classes, true);
-  for (int c = 1; c < classes && !charset.empty(); ++c) {
-    allowed[c] = c - 1 < static_cast<int>(kCharset.size()) &&
-                 charset.find(kCharset[c - 1]) != std::string::npos;
-  }
-
-  // Greedy CTC: the best class per step, repeats merged, blanks dropped. A character's confidence
-  // is its softmax probability at its most certain step; the runners-up come from that step too.
-  const float* data = logits.ptr<float>();
-  std::vector<double> probability(classes);
-  std::vector<std::pair<int, int>> centre_steps;  // each glyph's first and last step
-  int previous = 0;
-  for (int t = 0; t < steps; ++t) {
-    int best = 0;
-    for (int c = 1; c < classes; ++c) {
-      if (allowed[c] && data[c * steps + t] > data[best * steps + t]) best = c;
-    }
-    const bool letter = best != 0 && best - 1 < static_cast<int>(kCharset.size());
-    if (letter) {
-      double z = 0.0;
-      for (int c = 0; c < classes; ++c) {
-        z += probability[c] = std::exp(data[c * steps + t] - data[best * steps + t]);
-      }
-      for (double& p : probability) p /= z;
-      if (best != previous) {
-        Glyph glyph;
-        glyph.text = std::string(1, kCharset[best - 1]);
-        reading.glyphs.push_back(std::move(glyph));
-        centre_steps.emplace_back(t, t);
-      }
-      Glyph& g = reading.glyphs.back();
-      centre_steps.back().second = t;
-      if (probability[best] > g.confidence) {
-        g.confidence = probability[best];
-        g.alternatives.clear();
-        for (int c = 1; c < classes && c - 1 < static_cast<int>(kCharset.size()); ++c) {
-          if (c != best && allowed[c] && probability[c] >= kMinAlternative) {
-            g.alternatives.push_back({std::string(1, kCharset[c - 1]), probability[c]});
-          }
-        }
-        keep_likeliest(g.alternatives);
-      }
-    }
-    previous = best;
-  }
-  place_glyph_boxes(reading.glyphs, centre_steps, steps, strip, bgr.size());
+  CtcDecoded decoded = ctc_greedy_decode(logits.ptr<float>(), classes, steps, symbols(),
+                                         classes_within(symbols(), charset));
+  reading.glyphs = std::move(decoded.glyphs);
+  place_glyph_boxes(reading.glyphs, decoded.step_spans, static_cast<double>(strip.width) / steps,
+                    strip.pad, bgr.size());
+  out.path_log_probability = decoded.path_log_probability;
   double sum = 0.0;
   for (const Glyph& g : reading.glyphs) {
     reading.text += g.text;
     sum += g.confidence;
   }
   reading.confidence = reading.glyphs.empty() ? 0.0 : sum / reading.glyphs.size();
-  return reading;
+  return out;
 }
 
-std::string default_recognizer_path() {
-  if (const char* dir = std::getenv("CROSSOCR_MODELS"); dir && *dir) {
-    return std::string(dir) + "/strip_recognizer.onnx";
-  }
-  const std::string installed = std::string(CROSSOCR_INSTALLED_MODELS_DIR) + "/strip_recognizer.onnx";
-  if (std::filesystem::exists(installed)) return installed;
-  return std::string(CROSSOCR_SOURCE_MODELS_DIR) + "/strip_recognizer.onnx";
-}
+std::string default_recognizer_path() { return default_model_path("strip_recognizer.onnx"); }
 
 }  // namespace crossocr

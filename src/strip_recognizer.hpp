@@ -4,6 +4,7 @@
 #pragma once
 
 #include "crossocr/reading.hpp"
+#include "local/ctc_decoder.hpp"
 
 #include <opencv2/core/mat.hpp>
 
@@ -20,7 +21,7 @@ class StripRecognizer {
 
   // `charset`, when not empty, is the only characters the reading may hold: the best allowed
   // class is taken at each step, so a restriction changes the reading rather than dropping letters.
-  Reading read(const cv::Mat& bgr, const std::string& charset = {});
+  NetworkReading read(const cv::Mat& bgr, const std::string& charset = {});
 
  private:
   StripRecognizer();

@@ -24,7 +24,7 @@ TEST(StripRecognizer, TheCommittedModelReadsMostXorStripsAlone) {
     const auto tab = line.find('\t');
     const LoadedImage image = load_image(testing::data_path("xor-strips/" + line.substr(0, tab)));
     ASSERT_TRUE(image.ok());
-    const Reading r = recognizer->read(image.pixels);
+    const Reading r = recognizer->read(image.pixels).reading;
     ++images;
     exact += r.text == line.substr(tab + 1);
     ASSERT_EQ(r.glyphs.size(), to_code_points(r.text).size());
@@ -41,7 +41,7 @@ TEST(StripRecognizer, RunnersUpAndCharsetRestriction) {
   const auto recognizer = StripRecognizer::load(default_recognizer_path());
   ASSERT_NE(recognizer, nullptr);
   const LoadedImage seed = load_image(testing::kSeedStrip);
-  const Reading free = recognizer->read(seed.pixels);
+  const Reading free = recognizer->read(seed.pixels).reading;
   for (const Glyph& g : free.glyphs) {
     double previous = g.confidence;
     for (const GlyphChoice& alternative : g.alternatives) {
@@ -51,7 +51,7 @@ TEST(StripRecognizer, RunnersUpAndCharsetRestriction) {
     }
   }
   const std::string digits = "0123456789";
-  const Reading restricted = recognizer->read(seed.pixels, digits);
+  const Reading restricted = recognizer->read(seed.pixels, digits).reading;
   EXPECT_GE(restricted.text.size(), 3u) << restricted.text;
   for (const Glyph& g : restricted.glyphs) {
     EXPECT_NE(digits.find(g.text), std::string::npos) << g.text;
@@ -67,7 +67,7 @@ TEST(StripRecognizer, GlyphBoxesTileTheTextInReadingOrder) {
   const auto recognizer = StripRecognizer::load(default_recognizer_path());
   ASSERT_NE(recognizer, nullptr);
   const LoadedImage seed = load_image(testing::kSeedStrip);
-  const Reading r = recognizer->read(seed.pixels);
+  const Reading r = recognizer->read(seed.pixels).reading;
   ASSERT_EQ(r.text, "ZGUVU");
   const cv::Rect image(0, 0, seed.pixels.cols, seed.pixels.rows);
   for (std::size_t i = 0; i < r.glyphs.size(); ++i) {

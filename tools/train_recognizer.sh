@@ -4,16 +4,9 @@
 # is committed. The committed model took 95 + 100 + 30 + 75 + 78 minutes on 2 cores (MINUTES..MINUTES5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Fonts: every face of tools/training/debian-fonts.txt (also the line reader's).
 tools/install_packages.sh python3-torch python3-onnx python3-pil python3-numpy python3-cairosvg fontconfig \
-  fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-freefont-ttf fonts-urw-base35 \
-  fonts-noto-core fonts-roboto fonts-open-sans fonts-lato fonts-cantarell fonts-comic-neue \
-  fonts-crosextra-carlito fonts-crosextra-caladea fonts-hack fonts-inconsolata fonts-linuxlibertine \
-  fonts-texgyre fonts-ebgaramond fonts-quicksand fonts-comfortaa fonts-sil-gentium fonts-sil-andika \
-  fonts-stix fonts-mononoki fonts-jetbrains-mono fonts-firacode fonts-humor-sans fonts-breip \
-  fonts-dkg-handwriting fonts-tomsontalks fonts-kristi fonts-yanone-kaffeesatz fonts-anonymous-pro \
-  fonts-averia-gwf fonts-cabin fonts-lobster fonts-oxygen fonts-mplus fonts-go fonts-league-mono \
-  fonts-vollkorn fonts-junicode fonts-freefont-otf fonts-courier-prime fonts-fantasque-sans \
-  fonts-adf-accanthis fonts-adf-gillius fonts-adf-universalis fonts-adf-berenis fonts-adf-baskervald
+  $(cat tools/training/debian-fonts.txt)
 command -v node >/dev/null || tools/install_packages.sh nodejs npm
 
 # Strips from the npm svg-captcha generator itself, with random options and a fixed seed.

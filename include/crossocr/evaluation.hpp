@@ -74,4 +74,15 @@ std::string report_json(const EvalReport& report);
 std::string report_markdown(const EvalReport& report);
 std::string report_html(const EvalReport& report);
 
+// Fits the local reader's calibration on labelled lines (generated ones: never an evaluation set)
+// and writes it to `out_path` as JSON; LocalOptions::calibration_path reads it. Throws ConfigError
+// when it cannot be written.
+struct CalibrationSummary {
+  std::size_t images = 0;      // read
+  std::size_t candidates = 0;  // rows fitted on
+  std::size_t right = 0;       // of which exactly right
+};
+CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const LocalOptions& options,
+                                   unsigned jobs, const std::string& out_path);
+
 }  // namespace crossocr

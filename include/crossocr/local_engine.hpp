@@ -1,7 +1,8 @@
-// LocalEngine: the offline reader. Preprocesses an image into candidate variants and reads them
-// with Tesseract until some text has been read twice (a local vote); on strips a CNN
-// (StripRecognizer) reads first and stands when sure, and otherwise votes with Tesseract.
-// Not thread-safe: one per thread.
+// LocalEngine: the offline reader. A short image is split into its lines; each line is read by two
+// networks (a general line reader and a CAPTCHA strip recogniser) and, unless they are sure, by
+// Tesseract on preprocessed variants. A calibration turns the candidates into the probability
+// that each is exactly right; the most probable stands, with that probability as its confidence.
+// Pages go to Tesseract's own layout analysis. Not thread-safe: one per thread.
 #pragma once
 
 #include "crossocr/engine.hpp"
@@ -10,10 +11,16 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace crossocr {
 
-class StripRecognizer;  // internal: src/strip_recognizer.hpp
+// Internal parts (src/local/, src/strip_recognizer.hpp).
+class StripRecognizer;
+class LineReader;
+class Calibration;
+struct LineEvidence;
 
 struct LocalOptions {
   PreprocessOptions preprocess;
@@ -23,12 +30,22 @@ struct LocalOptions {
   // The strip recogniser (ONNX); empty: models/strip_recognizer.onnx where installed or built;
   // "none": Tesseract only.
   std::string recognizer_path;
+  // The general line reader (ONNX); empty: models/line_reader.onnx; "none": without it.
+  std::string line_reader_path;
+  // The calibration of candidates (JSON); empty: models/local_calibration.json.
+  std::string calibration_path;
 };
 
 class LocalEngine : public Engine {
  public:
   explicit LocalEngine(const LocalOptions& options);  // throws ConfigError
+  ~LocalEngine() override;
   Reading read(const LoadedImage& image) override;
+
+  // For fitting the calibration (`crossocr calibrate`): the features and text of every candidate
+  // for an image read as one line, at both moments candidates are weighed (before and after
+  // Tesseract).
+  std::vector<std::pair<std::vector<double>, std::string>> calibration_samples(const LoadedImage& image);
 
   // Names the debug images of the next read (see PreprocessOptions::debug_dir).
   void set_debug_name(std::string name) { options_.preprocess.debug_name = std::move(name); }
@@ -36,7 +53,14 @@ class LocalEngine : public Engine {
  private:
   LocalOptions options_;
   TesseractEngine tesseract_;
+  Reading read_lines(const cv::Mat& image, bool split);
+  Reading read_line(const cv::Mat& line);
+  LineEvidence network_evidence(const cv::Mat& line);
+  void add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& line, bool all_variants);
+
   std::shared_ptr<StripRecognizer> recognizer_;  // null when there is none
+  std::shared_ptr<LineReader> line_reader_;      // null when there is none
+  std::shared_ptr<Calibration> calibration_;
 };
 
 }  // namespace crossocr

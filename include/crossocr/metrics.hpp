@@ -18,6 +18,16 @@ struct ScoredItem {
   std::string status;    // free-form outcome, e.g. "ok", "timeout"; counted when non-empty
   double latency_ms = 0;
   long tokens = 0;
+  double confidence = 0;  // the reading's claimed probability of being exactly right
+};
+
+// One bin of a reliability table: the items whose confidence fell in [low, high), how sure they
+// claimed to be on average and how often they were right.
+struct ReliabilityBin {
+  double low = 0, high = 0;
+  int count = 0;
+  double mean_confidence = 0;
+  double accuracy = 0;
 };
 
 // One entry of the confusion table; an empty side is an insertion or a deletion.
@@ -84,6 +94,12 @@ struct SetMetrics {
   std::optional<double> flag_recall;         // flagged among wrong / wrong
   std::optional<double> unflagged_accuracy;  // exact among unflagged / unflagged
   std::optional<double> coverage;            // unflagged / images
+
+  // Whether the confidences mean what they say: ten equal-width bins of confidence (the last
+  // includes 1.0), and the expected calibration error, the count-weighted mean over the bins of
+  // |accuracy - mean confidence| (0 is perfect). Failed items count with confidence 0.
+  std::vector<ReliabilityBin> reliability;  // only the bins that hold items
+  std::optional<double> calibration_error;
 };
 
 SetMetrics compute_metrics(const std::vector<ScoredItem>& items, bool case_sensitive);

@@ -51,13 +51,16 @@ struct RemoteDetails {
 struct Reading {
   std::string engine;       // "local", "remote", ...
   std::string text;         // what was read, UTF-8; lines separated by '\n'
-  double confidence = 0.0;  // [0, 1]: for local readings the mean glyph confidence
+  double confidence = 0.0;  // [0, 1]: local, the calibrated probability that the text is exactly right
   std::string confidence_source;  // "glyphs", "logprobs", "samples" or "prior"
   std::vector<Glyph> glyphs;
   std::string variant;      // which preprocessing variant produced the text (local engine)
   double latency_ms = 0.0;
   RemoteDetails remote;     // filled by remote engines only
   std::string error;        // non-empty when the engine could not read the image
+  // Why a reading that succeeded is still doubtful in itself (e.g. nothing was read although the
+  // image holds ink); empty otherwise. Such a reading is always flagged.
+  std::string note;
 
   bool ok() const { return error.empty(); }
 };

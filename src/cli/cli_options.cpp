@@ -148,6 +148,10 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
                  "a differing character is trusted when its engine's confidence exceeds the "
                  "other's by this much; otherwise the result is flagged")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(vote_group);
+  app.add_option("--flag-below", o.run.flag_below,
+                 "local and remote modes: flag a result whose confidence (local: the calibrated "
+                 "probability that the text is exactly right) is below this")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(vote_group);
   app.add_flag("--strict", o.strict, "exit with status 5 when any result is flagged for review")
       ->group(vote_group);
   std::string fallback;
@@ -177,8 +181,16 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   eval->add_option("--compare", o.compare, "print what changed between two stored runs: A B")
       ->expected(2);
 
+  CLI::App* calibrate = app.add_subcommand(
+      "calibrate", "fit the local reader's calibration (the probability that a reading is exactly "
+                   "right) on labelled sets of generated lines, never on evaluation sets");
+  calibrate->fallthrough();
+  calibrate->add_option("sets", o.sets, "set folders, each with labels.tsv")->required();
+  calibrate->add_option("--out", o.calibration_out, "where to write the calibration (JSON)")->required();
+
   try {
     app.parse(argc, argv);
+    o.calibrate = calibrate->parsed();
     o.eval = eval->parsed();
     if (o.eval) {
       o.eval_modes.clear();
@@ -191,7 +203,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       if (o.sets.empty() && o.compare.empty()) {
         throw CLI::ValidationError("eval", "name at least one set folder, or --compare A B");
       }
-    } else if (o.images.empty()) {
+    } else if (o.images.empty() && !o.calibrate) {
       throw CLI::RequiredError("images");
     }
   } catch (const CLI::ParseError& e) {

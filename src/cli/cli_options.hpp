@@ -41,6 +41,10 @@ struct CliOptions {
   bool store_run = true;
   std::vector<long long> compare;  // two run ids
   std::string cache_file;   // empty: the per-user default
+
+  // `crossocr calibrate`: fits the local reader's calibration on labelled generated lines.
+  bool calibrate = false;
+  std::string calibration_out;
 };
 
 // Fills options.run.remote.api_key from the key file or variable. Returns an error message when a

@@ -89,4 +89,19 @@ int run_eval(CliOptions& options) {
   }
 }
 
+int run_calibrate(CliOptions& options) {
+  try {
+    std::vector<LabelledSet> sets;
+    for (const std::string& dir : options.sets) sets.push_back(load_labelled_set(dir));
+    const CalibrationSummary s =
+        calibrate_local(sets, options.run.local, options.run.jobs, options.calibration_out);
+    std::cout << "fitted on " << s.candidates << " candidate readings of " << s.images << " images ("
+              << s.right << " right); wrote " << options.calibration_out << "\n";
+    return kExitOk;
+  } catch (const ConfigError& e) {
+    report_problem(e.what());
+    return kExitConfig;
+  }
+}
+
 }  // namespace crossocr::cli

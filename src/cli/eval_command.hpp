@@ -8,4 +8,7 @@ namespace crossocr::cli {
 
 int run_eval(CliOptions& options);
 
+// `crossocr calibrate`: fits and writes the local reader's calibration.
+int run_calibrate(CliOptions& options);
+
 }  // namespace crossocr::cli

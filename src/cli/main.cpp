@@ -65,7 +65,9 @@ class ResultPrinter {
         }
         // A person at a terminal sees which results to check; scripts read --format json.
         if (terminal_ && result.flagged()) {
-          out_ << "  \033[33m[check: " << crossocr::to_string(result.verdict->status) << "]\033[0m";
+          out_ << "  \033[33m[check: "
+               << (result.verdict ? std::string(crossocr::to_string(result.verdict->status)) : result.reason())
+               << "]\033[0m";
         }
         out_ << "\n";
         break;
@@ -121,6 +123,7 @@ int main(int argc, char** argv) {
   if (!parsed.options) return parsed.exit_code;
   CliOptions& options = *parsed.options;
   if (options.eval) return run_eval(options);
+  if (options.calibrate) return run_calibrate(options);
 
   if (options.run.mode != crossocr::Mode::kLocal) {
     if (const std::string problem = resolve_api_key(options); !problem.empty()) {

@@ -1,0 +1,57 @@
+// Calibration of the local reader: turns what the readers of one line produced (the line reader,
+// the strip recogniser, Tesseract's variants) into the probability that a candidate text is
+// exactly right. A logistic model over a few features of each candidate, fitted on generated
+// lines by `crossocr calibrate` (never on an evaluation set) and stored as JSON beside the models.
+#pragma once
+
+#include "crossocr/reading.hpp"
+
+#include <string>
+#include <vector>
+
+namespace crossocr {
+
+enum class ReaderKind { kLine, kStrip, kTesseract };
+
+// One distinct text some reader produced for a line.
+struct Candidate {
+  ReaderKind reader = ReaderKind::kLine;
+  Reading reading;
+  double path_log_probability = 0.0;  // networks: see CtcDecoded; Tesseract: unused
+  int votes = 1;                      // Tesseract: how many variants read this text
+};
+
+// What is known about the line as a whole when the candidates are weighed.
+struct LineEvidence {
+  std::vector<Candidate> candidates;
+  bool tesseract_ran = false;
+};
+
+// The features of candidate `i` (the fixed order the weights follow; see calibration.cpp).
+std::vector<double> candidate_features(const LineEvidence& evidence, std::size_t i);
+
+class Calibration {
+ public:
+  // Weights that make a plausible, uncalibrated guess; used only when no file is there.
+  Calibration();
+  // Throws ConfigError when the file exists but is not a calibration of these features.
+  static Calibration load(const std::string& path);
+  // Logistic regression with an L2 penalty (Newton's method): rows of candidate_features and
+  // whether each candidate was exactly right.
+  static Calibration fit(const std::vector<std::vector<double>>& rows, const std::vector<bool>& right,
+                         double l2 = 1e-3);
+  // Throws ConfigError when it cannot be written.
+  void save(const std::string& path, const std::string& origin) const;
+
+  double probability(const std::vector<double>& features) const;
+  bool fitted() const { return fitted_; }
+
+ private:
+  std::vector<double> weights_;
+  bool fitted_ = false;
+};
+
+// models/local_calibration.json where installed or built.
+std::string default_calibration_path();
+
+}  // namespace crossocr

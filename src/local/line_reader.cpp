@@ -1,0 +1,113 @@
+#include "local/line_reader.hpp"
+
+#include "crossocr/errors.hpp"
+#include "local/model_path.hpp"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/dnn.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+namespace crossocr {
+namespace {
+
+// Splits UTF-8 text into its characters.
+std::vector<std::string> utf8_characters(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < text.size();) {
+    const unsigned char lead = static_cast<unsigned char>(text[i]);
+    const std::size_t n = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    out.push_back(text.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct LineReader::Impl {
+  cv::dnn::Net net;
+  std::vector<std::string> symbols;
+  int height = 32;
+  int max_width = 1024;
+  int downsample = 4;
+};
+
+LineReader::LineReader() : impl_(std::make_unique<Impl>()) {}
+LineReader::~LineReader() = default;
+
+std::unique_ptr<LineReader> LineReader::load(const std::string& onnx_path) {
+  if (onnx_path.empty() || !std::filesystem::exists(onnx_path)) return nullptr;
+  std::unique_ptr<LineReader> r(new LineReader());
+  const std::string side = std::filesystem::path(onnx_path).replace_extension(".json").string();
+  try {
+    std::ifstream in(side);
+    if (!in) throw ConfigError("the line reader's character set " + side + " is missing");
+    const nlohmann::json meta = nlohmann::json::parse(in);
+    r->impl_->symbols = utf8_characters(meta.at("charset").get<std::string>());
+    r->impl_->height = meta.value("height", 32);
+    r->impl_->max_width = meta.value("max_width", 1024);
+    r->impl_->downsample = meta.value("downsample", 4);
+    r->impl_->net = cv::dnn::readNetFromONNX(onnx_path);
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError("cannot read the line reader's " + side + ": " + e.what());
+  } catch (const cv::Exception& e) {
+    throw ConfigError("cannot load the line reader " + onnx_path + ": " + e.err);
+  }
+  r->impl_->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+  cv::setNumThreads(1);  // one reader per worker thread already fills the cores
+  return r;
+}
+
+NetworkReading LineReader::read(const cv::Mat& image, const std::string& charset) {
+  NetworkReading out;
+  Reading& reading = out.reading;
+  reading.engine = "local";
+  reading.variant = "line-reader";
+  reading.confidence_source = "glyphs";
+  const Impl& m = *impl_;
+
+  // As in training: 32 px high at the line's aspect (area when shrinking, linear when
+  // enlarging), RGB stretched to the line's own range, right-padded by repeating the last column.
+  cv::Mat bgr;
+  if (image.channels() == 1) {
+    cv::cvtColor(image, bgr, cv::COLOR_GRAY2BGR);
+  } else {
+    bgr = image;
+  }
+  const int width = std::clamp(static_cast<int>(std::lround(bgr.cols * double(m.height) / bgr.rows)), 8,
+                               m.max_width);
+  cv::Mat line;
+  cv::resize(bgr, line, {width, m.height}, 0, 0, bgr.rows > m.height ? cv::INTER_AREA : cv::INTER_LINEAR);
+  const int pad = (m.downsample - width % m.downsample) % m.downsample;
+  if (pad) cv::copyMakeBorder(line, line, 0, 0, 0, pad, cv::BORDER_REPLICATE);
+  double lo = 0, hi = 0;
+  cv::minMaxLoc(line.reshape(1), &lo, &hi);
+  const double range = std::max(hi - lo, 1.0);
+  cv::Mat scaled;
+  line.convertTo(scaled, CV_32F, 1.0 / range, -lo / range);
+  impl_->net.setInput(cv::dnn::blobFromImage(scaled, 1.0, {}, {}, /*swapRB=*/true));
+  const cv::Mat logits = impl_->net.forward();  // 1 x classes x 1 x steps
+  const int classes = logits.size[1], steps = logits.size[3];
+  CtcDecoded decoded =
+      ctc_greedy_decode(logits.ptr<float>(), classes, steps, m.symbols, classes_within(m.symbols, charset));
+  reading.glyphs = std::move(decoded.glyphs);
+  // A step covers `downsample` input columns, i.e. that many times the resize factor in the image.
+  const double step_width = m.downsample * double(bgr.cols) / width;
+  place_glyph_boxes(reading.glyphs, decoded.step_spans, step_width, 0.0, bgr.size());
+  out.path_log_probability = decoded.path_log_probability;
+  double sum = 0.0;
+  for (const Glyph& g : reading.glyphs) {
+    reading.text += g.text;
+    sum += g.confidence;
+  }
+  reading.confidence = reading.glyphs.empty() ? 0.0 : sum / reading.glyphs.size();
+  return out;
+}
+
+std::string default_line_reader_path() { return default_model_path("line_reader.onnx"); }
+
+}  // namespace crossocr

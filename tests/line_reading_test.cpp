@@ -1,0 +1,169 @@
+// The general local reader's parts: CTC decoding, the line finder, the line reader network, the
+// calibration, and the local engine reading ordinary labels line by line.
+#include "crossocr/evaluation.hpp"
+#include "crossocr/image_loader.hpp"
+#include "crossocr/local_engine.hpp"
+#include "crossocr/errors.hpp"
+#include "local/calibration.hpp"
+#include "local/ctc_decoder.hpp"
+#include "local/line_finder.hpp"
+#include "local/line_reader.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cmath>
+#include <random>
+
+namespace crossocr {
+namespace {
+
+// Logits for `path` (one class per step, 0 = blank), the chosen class far above the rest.
+std::vector<float> logits_for(const std::vector<int>& path, int classes, float margin = 8.0f) {
+  const int steps = static_cast<int>(path.size());
+  std::vector<float> logits(static_cast<std::size_t>(classes * steps), 0.0f);
+  for (int t = 0; t < steps; ++t) logits[path[t] * steps + t] = margin;
+  return logits;
+}
+
+TEST(CtcDecoder, MergesRepeatsDropsBlanksAndKeepsDoubledLettersApartByABlank) {
+  const std::vector<std::string> symbols = {"a", "b", "€"};
+  // a a _ a b _ _ € : "aab€"
+  const std::vector<int> path = {1, 1, 0, 1, 2, 0, 0, 3};
+  const auto logits = logits_for(path, 4);
+  const CtcDecoded d = ctc_greedy_decode(logits.data(), 4, 8, symbols);
+  std::string text;
+  for (const Glyph& g : d.glyphs) text += g.text;
+  EXPECT_EQ(text, "aab€");
+  ASSERT_EQ(d.step_spans.size(), 4u);
+  EXPECT_EQ(d.step_spans[0], std::make_pair(0, 1));
+  EXPECT_EQ(d.step_spans[3], std::make_pair(7, 7));
+  // Every step is 1 / (1 + 3 e^-8) sure: the path's log-probability is eight times that.
+  EXPECT_NEAR(d.path_log_probability, 8 * std::log(1.0 / (1.0 + 3 * std::exp(-8.0))), 1e-6);
+  // Restricted to "b€", the a-steps take their best allowed class instead.
+  const CtcDecoded r = ctc_greedy_decode(logits.data(), 4, 8, symbols, classes_within(symbols, "b€"));
+  for (const Glyph& g : r.glyphs) EXPECT_NE(g.text, "a");
+}
+
+// Draws lines of text, dark on light, as a label printer would.
+cv::Mat label_image(const std::vector<std::string>& lines, double scale = 0.9) {
+  const int line_height = static_cast<int>(34 * scale);
+  cv::Mat image(static_cast<int>(lines.size()) * line_height + 12, 320, CV_8UC3, cv::Scalar(235, 240, 245));
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    cv::putText(image, lines[i], {8, 6 + static_cast<int>(i + 1) * line_height - 8},
+                cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(40, 30, 30), 2, cv::LINE_AA);
+  }
+  return image;
+}
+
+TEST(LineFinder, FindsEachLineOfALabelInOrderAndNoneOnABlankImage) {
+  const cv::Mat three = label_image({"Invoice: 4471", "12.50 EUR", "2024-03-01"});
+  const TextLines found = find_text_lines(three);
+  ASSERT_EQ(found.lines.size(), 3u);
+  for (std::size_t i = 1; i < found.lines.size(); ++i) {
+    EXPECT_LE(found.lines[i - 1].br().y, found.lines[i].y + 1) << "bands overlap or are out of order";
+  }
+  EXPECT_EQ(find_text_lines(label_image({"ABC-123"})).lines.size(), 1u);
+  const cv::Mat blank(60, 200, CV_8UC3, cv::Scalar(255, 255, 255));
+  EXPECT_TRUE(find_text_lines(blank).lines.empty());
+}
+
+TEST(LineFinder, ASkewedLabelIsStraightenedBeforeItsLinesAreCut) {
+  const cv::Mat level = label_image({"+44 96 0325392", "17.6%"});
+  cv::Mat skewed;
+  const cv::Mat turn = cv::getRotationMatrix2D(cv::Point2f(level.cols / 2.f, level.rows / 2.f), 3.0, 1.0);
+  cv::warpAffine(level, skewed, turn, level.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  const TextLines found = find_text_lines(skewed);
+  EXPECT_EQ(found.lines.size(), 2u);
+  EXPECT_NEAR(std::abs(found.skew_degrees), 3.0, 1.0);
+}
+
+TEST(Calibration, FitsAProbabilityThatMatchesTheRateOfRightAnswers) {
+  // Two kinds of candidate: agreed on by another reader (right 95% of the time) and alone (right
+  // 40%). The fit must say about that of each, whatever the uncalibrated guess said.
+  std::mt19937 rng(3);
+  std::vector<std::vector<double>> rows;
+  std::vector<bool> right;
+  for (int i = 0; i < 4000; ++i) {
+    const bool agreed = i % 2 == 0;
+    std::vector<double> f(16, 0.0);
+    f[0] = 1.0;
+    f[1] = 1.0;
+    f[8] = agreed;
+    rows.push_back(f);
+    right.push_back(std::uniform_real_distribution<>(0, 1)(rng) < (agreed ? 0.95 : 0.40));
+  }
+  const Calibration c = Calibration::fit(rows, right);
+  std::vector<double> agreed(16, 0.0), alone(16, 0.0);
+  agreed[0] = alone[0] = agreed[1] = alone[1] = 1.0;
+  agreed[8] = 1.0;
+  EXPECT_NEAR(c.probability(agreed), 0.95, 0.02);
+  EXPECT_NEAR(c.probability(alone), 0.40, 0.03);
+
+  testing::ScratchDir dir;
+  c.save(dir.file("calibration.json"), "test");
+  const Calibration loaded = Calibration::load(dir.file("calibration.json"));
+  EXPECT_TRUE(loaded.fitted());
+  EXPECT_DOUBLE_EQ(loaded.probability(agreed), c.probability(agreed));
+  EXPECT_THROW(Calibration::load(dir.write("bad.json", std::string("{\"version\":1,\"weights\":[1,2]}"))),
+               ConfigError);
+  EXPECT_FALSE(Calibration::load(dir.file("missing.json")).fitted());
+}
+
+// The committed line reader alone, on the bundled printed labels (generated by another recipe
+// than its training lines, never trained on). The floor catches a broken model, input or decoder.
+TEST(LineReader, TheCommittedModelReadsPrintedLabelsAlone) {
+  const auto reader = LineReader::load(default_line_reader_path());
+  ASSERT_NE(reader, nullptr) << "models/line_reader.onnx is committed";
+  const LabelledSet set = load_labelled_set(testing::data_path("printed-labels"));
+  int exact = 0;
+  for (const auto& [file, expected] : set.items) {
+    const LoadedImage image = load_image(set.dir + "/" + file);
+    ASSERT_TRUE(image.ok()) << file;
+    const NetworkReading r = reader->read(image.pixels);
+    exact += r.reading.text == expected;
+    ASSERT_LE(r.path_log_probability, 0.0);
+    for (const Glyph& g : r.reading.glyphs) ASSERT_TRUE(g.confidence > 0.0 && g.confidence <= 1.0);
+  }
+  EXPECT_GE(exact, 170) << exact << "/" << set.items.size();
+}
+
+TEST(LineReader, AMissingModelIsNothingAndOneWithoutItsCharacterSetIsAConfigError) {
+  EXPECT_EQ(LineReader::load("/nonexistent/line_reader.onnx"), nullptr);
+  testing::ScratchDir dir;
+  const std::string onnx = dir.write("line_reader.onnx", testing::read_bytes(default_line_reader_path()));
+  EXPECT_THROW(LineReader::load(onnx), ConfigError);  // no line_reader.json beside it
+}
+
+TEST(LocalEngine, ReadsAMultiLineLabelLineByLineJoinedWithNewlines) {
+  LocalEngine engine(LocalOptions{});
+  const LabelledSet set = load_labelled_set(testing::data_path("multiline-labels"));
+  int exact = 0, multi = 0;
+  for (std::size_t i = 0; i < 20; ++i) {
+    const auto& [file, expected] = set.items[i];
+    const Reading r = engine.read(load_image(set.dir + "/" + file));
+    ASSERT_TRUE(r.ok()) << file << ": " << r.error;
+    exact += r.text == expected;
+    multi += r.text.find('\n') != std::string::npos;
+    EXPECT_GE(r.confidence, 0.0);
+    EXPECT_LE(r.confidence, 1.0);
+  }
+  EXPECT_EQ(multi, 20);
+  EXPECT_GE(exact, 15);
+}
+
+TEST(LocalEngine, ABlankImageReadsAsNothingWithNoConfidence) {
+  LocalEngine engine(LocalOptions{});
+  testing::ScratchDir dir;
+  const std::string path = dir.file("blank.png");
+  cv::imwrite(path, cv::Mat(50, 200, CV_8UC3, cv::Scalar(250, 250, 250)));
+  const Reading r = engine.read(load_image(path));
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.text, "");
+  EXPECT_LT(r.confidence, 0.2);
+}
+
+}  // namespace
+}  // namespace crossocr
