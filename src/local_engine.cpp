@@ -1,15 +1,19 @@
 #include "crossocr/local_engine.hpp"
 
+#include "crossocr/errors.hpp"
 #include "glyph_case.hpp"
 #include "local/calibration.hpp"
 #include "local/line_finder.hpp"
 #include "local/line_reader.hpp"
+#include "local/model_path.hpp"
 #include "strip_recognizer.hpp"
 
 #include <opencv2/core.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <cmath>
 #include <optional>
 
@@ -64,6 +68,16 @@ Reading most_probable(const LineEvidence& evidence, const Calibration& calibrati
   return out;
 }
 
+// The strip recogniser reads codes of 0-9 A-Z a-z; it is asked when the line reader saw one, or
+// could not make out what it saw (a CAPTCHA it was not trained for). A line the line reader is
+// sure holds spaces or punctuation is not the recogniser's to read.
+bool might_be_a_code(const Candidate& line) {
+  const std::string& text = line.reading.text;
+  const bool code = !text.empty() && text.size() <= 10 &&
+                    std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isalnum(c); });
+  return code || line.path_log_probability < std::log(0.5);
+}
+
 void add_tesseract_candidate(LineEvidence& evidence, Reading reading) {
   for (Candidate& c : evidence.candidates) {
     if (c.reader == ReaderKind::kTesseract && c.reading.text == reading.text) {
@@ -85,6 +99,18 @@ void page_confidence(Reading& page, const Calibration& calibration) {
   page.confidence_source = "calibrated";
 }
 
+// The file a model option names, or the default one; a file that is not there is a configuration
+// error, never a silent fall back to a weaker reader.
+std::string model_file(const std::string& given, const std::string& default_name) {
+  const std::string path = given.empty() ? default_model_path(default_name) : given;
+  if (path.empty()) {
+    throw ConfigError("the local model " + default_name + " was not found in " +
+                      describe_model_search_path() + " (set CROSSOCR_MODELS to its folder)");
+  }
+  if (!std::filesystem::exists(path)) throw ConfigError("the local model " + path + " does not exist");
+  return path;
+}
+
 // Shifts a line's glyph boxes into the image it was cut from.
 void offset_boxes(Reading& reading, cv::Point by) {
   for (Glyph& g : reading.glyphs) g.box += by;
@@ -95,15 +121,15 @@ void offset_boxes(Reading& reading, cv::Point by) {
 LocalEngine::LocalEngine(const LocalOptions& options)
     : options_(options), tesseract_(options.tesseract) {
   if (options_.recognizer_path != "none") {
-    recognizer_ = StripRecognizer::load(options_.recognizer_path.empty() ? default_recognizer_path()
-                                                                         : options_.recognizer_path);
+    recognizer_ = StripRecognizer::load(model_file(options_.recognizer_path, "strip_recognizer.onnx"));
   }
   if (options_.line_reader_path != "none") {
-    line_reader_ = LineReader::load(options_.line_reader_path.empty() ? default_line_reader_path()
-                                                                       : options_.line_reader_path);
+    line_reader_ = LineReader::load(model_file(options_.line_reader_path, "line_reader.onnx"));
   }
-  calibration_ = std::make_shared<Calibration>(Calibration::load(
-      options_.calibration_path.empty() ? default_calibration_path() : options_.calibration_path));
+  calibration_ = std::make_shared<Calibration>(
+      options_.calibration_path == "none"
+          ? Calibration()
+          : Calibration::load(model_file(options_.calibration_path, "local_calibration.json")));
 }
 
 LocalEngine::~LocalEngine() = default;
@@ -115,7 +141,7 @@ LineEvidence LocalEngine::network_evidence(const cv::Mat& line) {
     NetworkReading r = line_reader_->read(line, charset);
     evidence.candidates.push_back(Candidate{ReaderKind::kLine, std::move(r.reading), r.path_log_probability});
   }
-  if (recognizer_) {
+  if (recognizer_ && (!line_reader_ || might_be_a_code(evidence.candidates.front()))) {
     NetworkReading r = recognizer_->read(line, charset);
     evidence.candidates.push_back(Candidate{ReaderKind::kStrip, std::move(r.reading), r.path_log_probability});
   }
@@ -127,6 +153,7 @@ void LocalEngine::add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& 
   preprocessing.layout = Layout::kStrip;
   const Preprocessed prepared = preprocess(line, preprocessing);
   int reads = 0;
+  bool agreed = false;
   for (const Variant& variant : prepared.variants) {
     if (reads++ >= options_.max_reads) break;
     Reading candidate = tesseract_.recognize(variant, Layout::kStrip);
@@ -134,10 +161,15 @@ void LocalEngine::add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& 
     measure_ink_heights(candidate, variant);
     correct_case_by_size(candidate, options_.tesseract.charset);
     // A text read twice (by two variants, or by a network and a variant) almost always is right.
-    const bool agreed = std::any_of(evidence.candidates.begin(), evidence.candidates.end(),
-                                    [&](const Candidate& c) { return c.reading.text == candidate.text; });
+    agreed = std::any_of(evidence.candidates.begin(), evidence.candidates.end(),
+                         [&](const Candidate& c) { return c.reading.text == candidate.text; });
     add_tesseract_candidate(evidence, std::move(candidate));
     if (agreed && !all_variants) break;
+  }
+  // No agreement: the first variant once more with English dictionaries, for words.
+  if (!agreed && !prepared.variants.empty()) {
+    Reading words = tesseract_.recognize_words(prepared.variants.front());
+    if (words.ok()) add_tesseract_candidate(evidence, std::move(words));
   }
   evidence.tesseract_ran = true;
 }
@@ -174,16 +206,15 @@ std::vector<std::pair<std::vector<double>, std::string>> LocalEngine::calibratio
 }
 
 Reading LocalEngine::read_lines(const cv::Mat& image, bool split) {
-  if (!split) return read_line(image);
-  const TextLines found = find_text_lines(image);
-  if (found.lines.size() < 2) {
-    Reading r = read_line(image);
-    if (r.ok() && r.text.empty() && !found.lines.empty()) {
-      r.note = "nothing was read, though the image holds ink";
-    }
-    return r;
+  const TextLines found = split ? find_text_lines(image) : TextLines{};
+  Reading whole = read_line(image);
+  if (whole.ok() && whole.text.empty() && split && !found.lines.empty()) {
+    whole.note = "nothing was read, though the image holds ink";
   }
-  // Several lines: each is read on its own; the text is right only if every line is.
+  if (found.lines.size() < 2) return whole;
+  // Several lines: each is read on its own; the text is right only if every line is. A word on a
+  // textured ground can look like lines to the finder: the whole image read as one line stays
+  // when that reading is the more probable.
   Reading joined;
   joined.engine = "local";
   joined.confidence = 1.0;
@@ -191,7 +222,7 @@ Reading LocalEngine::read_lines(const cv::Mat& image, bool split) {
   joined.variant = "lines";
   for (const cv::Rect& band : found.lines) {
     Reading line = read_line(found.image(band));
-    if (!line.ok()) return line;
+    if (!line.ok()) return whole;
     offset_boxes(line, band.tl());
     if (!joined.text.empty()) joined.text += "\n";
     joined.text += line.text;
@@ -199,7 +230,7 @@ Reading LocalEngine::read_lines(const cv::Mat& image, bool split) {
     joined.glyphs.insert(joined.glyphs.end(), line.glyphs.begin(), line.glyphs.end());
     if (line.text.empty()) joined.note = "a line was read as nothing, though it holds ink";
   }
-  return joined;
+  return whole.ok() && whole.confidence > joined.confidence ? whole : joined;
 }
 
 Reading LocalEngine::read(const LoadedImage& image) {

@@ -141,6 +141,19 @@ TesseractEngine::TesseractEngine(const TesseractOptions& options)
 TesseractEngine::~TesseractEngine() = default;
 
 Reading TesseractEngine::recognize(const Variant& variant, Layout layout) {
+  const int psm = impl_->options.psm >= 0 ? impl_->options.psm
+                  : layout == Layout::kPage ? tesseract::PSM_AUTO
+                                            : tesseract::PSM_SINGLE_LINE;
+  return recognize_with(variant, layout, layout, psm);
+}
+
+Reading TesseractEngine::recognize_words(const Variant& variant) {
+  Reading r = recognize_with(variant, Layout::kPage, Layout::kStrip, tesseract::PSM_SINGLE_LINE);
+  r.variant = variant.name + "+dictionary";
+  return r;
+}
+
+Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionaries, Layout layout, int psm) {
   const auto start = std::chrono::steady_clock::now();
   Reading reading;
   reading.engine = "local";
@@ -150,10 +163,7 @@ Reading TesseractEngine::recognize(const Variant& variant, Layout layout) {
   if (gray.channels() != 1) cv::cvtColor(gray, gray, cv::COLOR_BGR2GRAY);
   if (!gray.isContinuous()) gray = gray.clone();
 
-  tesseract::TessBaseAPI& api = impl_->api_for(layout);
-  const int psm = impl_->options.psm >= 0 ? impl_->options.psm
-                  : layout == Layout::kPage ? tesseract::PSM_AUTO
-                                            : tesseract::PSM_SINGLE_LINE;
+  tesseract::TessBaseAPI& api = impl_->api_for(dictionaries);
   api.SetPageSegMode(static_cast<tesseract::PageSegMode>(psm));
   api.SetImage(gray.data, gray.cols, gray.rows, 1, static_cast<int>(gray.step));
   api.SetSourceResolution(300);  // unknown DPI would otherwise be guessed (and warned about)

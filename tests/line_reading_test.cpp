@@ -80,34 +80,42 @@ TEST(LineFinder, ASkewedLabelIsStraightenedBeforeItsLinesAreCut) {
   EXPECT_NEAR(std::abs(found.skew_degrees), 3.0, 1.0);
 }
 
+Candidate network_candidate(ReaderKind reader, const std::string& text, double path_probability) {
+  Candidate c;
+  c.reader = reader;
+  c.reading.text = text;
+  for (char ch : text) c.reading.glyphs.push_back(Glyph{std::string(1, ch), 0.9});
+  c.path_log_probability = std::log(path_probability);
+  return c;
+}
+
 TEST(Calibration, FitsAProbabilityThatMatchesTheRateOfRightAnswers) {
-  // Two kinds of candidate: agreed on by another reader (right 95% of the time) and alone (right
-  // 40%). The fit must say about that of each, whatever the uncalibrated guess said.
+  // Two situations: the line reader's text agreed on by the strip recogniser (right 95% of the
+  // time here) and the line reader alone (right 40%). The fit must say about that of each,
+  // whatever the uncalibrated guess said.
+  LineEvidence agreed, alone;
+  agreed.candidates = {network_candidate(ReaderKind::kLine, "K7QX", 0.8),
+                       network_candidate(ReaderKind::kStrip, "K7QX", 0.8)};
+  alone.candidates = {network_candidate(ReaderKind::kLine, "K7QX", 0.8)};
+  const std::vector<double> agreed_row = candidate_features(agreed, 0), alone_row = candidate_features(alone, 0);
   std::mt19937 rng(3);
   std::vector<std::vector<double>> rows;
   std::vector<bool> right;
   for (int i = 0; i < 4000; ++i) {
-    const bool agreed = i % 2 == 0;
-    std::vector<double> f(16, 0.0);
-    f[0] = 1.0;
-    f[1] = 1.0;
-    f[8] = agreed;
-    rows.push_back(f);
-    right.push_back(std::uniform_real_distribution<>(0, 1)(rng) < (agreed ? 0.95 : 0.40));
+    const bool both = i % 2 == 0;
+    rows.push_back(both ? agreed_row : alone_row);
+    right.push_back(std::uniform_real_distribution<>(0, 1)(rng) < (both ? 0.95 : 0.40));
   }
   const Calibration c = Calibration::fit(rows, right);
-  std::vector<double> agreed(16, 0.0), alone(16, 0.0);
-  agreed[0] = alone[0] = agreed[1] = alone[1] = 1.0;
-  agreed[8] = 1.0;
-  EXPECT_NEAR(c.probability(agreed), 0.95, 0.02);
-  EXPECT_NEAR(c.probability(alone), 0.40, 0.03);
+  EXPECT_NEAR(c.probability(agreed_row), 0.95, 0.02);
+  EXPECT_NEAR(c.probability(alone_row), 0.40, 0.03);
 
   testing::ScratchDir dir;
   c.save(dir.file("calibration.json"), "test");
   const Calibration loaded = Calibration::load(dir.file("calibration.json"));
   EXPECT_TRUE(loaded.fitted());
-  EXPECT_DOUBLE_EQ(loaded.probability(agreed), c.probability(agreed));
-  EXPECT_THROW(Calibration::load(dir.write("bad.json", std::string("{\"version\":1,\"weights\":[1,2]}"))),
+  EXPECT_DOUBLE_EQ(loaded.probability(agreed_row), c.probability(agreed_row));
+  EXPECT_THROW(Calibration::load(dir.write("bad.json", std::string("{\"version\":2,\"weights\":[1,2]}"))),
                ConfigError);
   EXPECT_FALSE(Calibration::load(dir.file("missing.json")).fitted());
 }

@@ -82,7 +82,9 @@ struct CalibrationSummary {
   std::size_t candidates = 0;  // rows fitted on
   std::size_t right = 0;       // of which exactly right
 };
+// `rows_path`, when given, also receives every fitted row as CSV (image, right, features...).
 CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const LocalOptions& options,
-                                   unsigned jobs, const std::string& out_path);
+                                   unsigned jobs, const std::string& out_path,
+                                   const std::string& rows_path = {});
 
 }  // namespace crossocr

@@ -32,7 +32,8 @@ struct LocalOptions {
   std::string recognizer_path;
   // The general line reader (ONNX); empty: models/line_reader.onnx; "none": without it.
   std::string line_reader_path;
-  // The calibration of candidates (JSON); empty: models/local_calibration.json.
+  // The calibration of candidates (JSON); empty: models/local_calibration.json; "none": an
+  // uncalibrated guess (for fitting a calibration only).
   std::string calibration_path;
 };
 

@@ -29,10 +29,17 @@ class TesseractEngine : public Engine {
   // Reads an already preprocessed variant; glyph boxes are mapped back to original coordinates.
   Reading recognize(const Variant& variant, Layout layout);
 
+  // Reads a one-line variant with the dictionaries on: words in scenes and on signs, where
+  // English helps (codes are read without, by recognize).
+  Reading recognize_words(const Variant& variant);
+
   // Reads `image` as given, without preprocessing (what stock Tesseract would see).
   Reading read(const LoadedImage& image) override;
 
  private:
+  // `dictionaries` picks the API (kPage: with them), `layout` the treatment of the result.
+  Reading recognize_with(const Variant& variant, Layout dictionaries, Layout layout, int psm);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -82,6 +82,15 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   app.add_option("--charset", local.tesseract.charset,
                  "the only characters the local engine may output, e.g. ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
       ->group(local_group);
+  app.add_option("--recognizer", local.recognizer_path,
+                 "the CAPTCHA strip recogniser (ONNX) to read with, or none (default: the installed "
+                 "strip_recognizer.onnx)")->group(local_group);
+  app.add_option("--line-reader", local.line_reader_path,
+                 "the general line reader (ONNX, with its .json beside it), or none (default: the "
+                 "installed line_reader.onnx)")->group(local_group);
+  app.add_option("--calibration", local.calibration_path,
+                 "the local calibration (JSON, from crossocr calibrate; default: the installed "
+                 "local_calibration.json)")->group(local_group);
   app.add_option("--debug-dir", local.preprocess.debug_dir,
                  "write every preprocessing step of every image there as PNG")->group(local_group);
 
@@ -187,6 +196,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   calibrate->fallthrough();
   calibrate->add_option("sets", o.sets, "set folders, each with labels.tsv")->required();
   calibrate->add_option("--out", o.calibration_out, "where to write the calibration (JSON)")->required();
+  calibrate->add_option("--rows", o.calibration_rows, "also write every fitted row there (CSV)");
 
   try {
     app.parse(argc, argv);

@@ -45,6 +45,7 @@ struct CliOptions {
   // `crossocr calibrate`: fits the local reader's calibration on labelled generated lines.
   bool calibrate = false;
   std::string calibration_out;
+  std::string calibration_rows;
 };
 
 // Fills options.run.remote.api_key from the key file or variable. Returns an error message when a

@@ -94,7 +94,8 @@ int run_calibrate(CliOptions& options) {
     std::vector<LabelledSet> sets;
     for (const std::string& dir : options.sets) sets.push_back(load_labelled_set(dir));
     const CalibrationSummary s =
-        calibrate_local(sets, options.run.local, options.run.jobs, options.calibration_out);
+        calibrate_local(sets, options.run.local, options.run.jobs, options.calibration_out,
+                        options.calibration_rows);
     std::cout << "fitted on " << s.candidates << " candidate readings of " << s.images << " images ("
               << s.right << " right); wrote " << options.calibration_out << "\n";
     return kExitOk;

@@ -15,8 +15,9 @@
 namespace crossocr {
 namespace {
 
-constexpr int kVersion = 1;
-constexpr std::size_t kFeatures = 16;
+constexpr int kVersion = 2;
+constexpr std::size_t kBlock = 14;               // features per reader kind
+constexpr std::size_t kFeatures = 3 * kBlock;    // line, strip, Tesseract
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -35,61 +36,71 @@ double weakest(const Reading& r) {
   return w;
 }
 
+bool has_punctuation(const std::string& text) {
+  return std::any_of(text.begin(), text.end(), [](unsigned char ch) { return !std::isalnum(ch); });
+}
+
 double clamp_log(double x) { return std::clamp(x, -20.0, 0.0) / 10.0; }
 
 }  // namespace
 
-// Features, in order (scaled to about unit range so one penalty suits all):
-//  0 bias; 1-3 which reader read it (line, strip, Tesseract);
-//  4 the line reader's path log-probability of this text (0 for others);
-//  5 the strip recogniser's path log-probability, when the text is strip-shaped (else 0);
-//  6 Tesseract: log of the weakest glyph's confidence; 7 Tesseract: how many more variants agreed;
-//  8 other readers that read exactly this text; 9 others that read it but for case;
-// 10 Tesseract ran; 11 the text is empty; 12 log(1 + length) / 3;
-// 13 the line reader's path log-probability of its own reading (how sure the general reader is);
-// 14 the text holds spaces or punctuation; 15 the strip recogniser's text is strip-shaped and
-// this candidate is not it (it was sure of another code).
+// A candidate's features form one block per reader kind (line, strip, Tesseract), the other two
+// blocks zero, so that each reader's evidence gets its own weights. A block, in order (scaled to
+// about unit range so that one penalty suits all):
+//  0 1 (the reader's own base rate);
+//  1 how sure the reader is of this text: networks, the path log-probability; Tesseract, the log
+//    of its weakest glyph's confidence;
+//  2 the log of the weakest glyph's confidence;
+//  3 Tesseract: how many more of its variants read this text;
+//  4 how many other readers read exactly this text; 5 how many read it but for case;
+//  6 Tesseract was asked; 7 the text is empty; 8 log(1 + length) / 3;
+//  9 the text holds spaces or punctuation; 10 the line reader's path log-probability of its own
+//    reading (how sure the general reader is of the line); 11 the line reader's reading holds
+//    spaces or punctuation (the line is not a code); 12 how sure the strip recogniser is of a
+//    different code; 13 the text is code-shaped (4-7 letters and digits).
 std::vector<double> candidate_features(const LineEvidence& evidence, std::size_t i) {
   const Candidate& c = evidence.candidates[i];
   const std::string& text = c.reading.text;
   std::vector<double> f(kFeatures, 0.0);
-  f[0] = 1.0;
-  f[1] = c.reader == ReaderKind::kLine;
-  f[2] = c.reader == ReaderKind::kStrip;
-  f[3] = c.reader == ReaderKind::kTesseract;
-  if (c.reader == ReaderKind::kLine) f[4] = clamp_log(c.path_log_probability);
-  if (c.reader == ReaderKind::kStrip && strip_shaped(text)) f[5] = clamp_log(c.path_log_probability);
-  if (c.reader == ReaderKind::kTesseract) {
-    f[6] = clamp_log(std::log(std::max(weakest(c.reading), 1e-9)));
-    f[7] = std::min(c.votes - 1, 2);
-  }
+  double* b = f.data() + kBlock * static_cast<std::size_t>(c.reader);
+  const bool network = c.reader != ReaderKind::kTesseract;
+  const double weakest_log = clamp_log(std::log(std::max(weakest(c.reading), 1e-9)));
+  b[0] = 1.0;
+  b[1] = network ? clamp_log(c.path_log_probability) : weakest_log;
+  b[2] = weakest_log;
+  if (!network) b[3] = std::min(c.votes - 1, 2);
   for (std::size_t j = 0; j < evidence.candidates.size(); ++j) {
     const Candidate& o = evidence.candidates[j];
+    if (o.reader == ReaderKind::kLine) {
+      b[10] = clamp_log(o.path_log_probability);
+      b[11] = has_punctuation(o.reading.text);
+    }
     if (j == i || o.reader == c.reader) continue;
     if (o.reading.text == text) {
-      f[8] += 1;
+      b[4] += 1;
     } else if (lower(o.reading.text) == lower(text)) {
-      f[9] += 1;
+      b[5] += 1;
     }
-    if (o.reader == ReaderKind::kLine) f[13] = clamp_log(o.path_log_probability);
     if (o.reader == ReaderKind::kStrip && strip_shaped(o.reading.text) && o.reading.text != text) {
-      f[15] = std::exp(o.path_log_probability);
+      b[12] = std::exp(o.path_log_probability);
     }
   }
-  if (c.reader == ReaderKind::kLine) f[13] = clamp_log(c.path_log_probability);
-  f[10] = evidence.tesseract_ran;
-  f[11] = text.empty();
-  f[12] = std::log1p(static_cast<double>(text.size())) / 3.0;
-  f[14] = std::any_of(text.begin(), text.end(), [](unsigned char ch) { return !std::isalnum(ch); });
+  b[4] = std::min(b[4], 2.0);
+  b[6] = evidence.tesseract_ran;
+  b[7] = text.empty();
+  b[8] = std::log1p(static_cast<double>(text.size())) / 3.0;
+  b[9] = has_punctuation(text);
+  b[13] = strip_shaped(text);
   return f;
 }
 
 Calibration::Calibration() : weights_(kFeatures, 0.0) {
   // Uncalibrated: a reading agreed on by another reader is likely right, a lone one a coin toss.
-  weights_[0] = -0.5;
-  weights_[4] = 3.0;
-  weights_[8] = 3.0;
-  weights_[11] = -4.0;
+  for (std::size_t k = 0; k < 3; ++k) {
+    weights_[k * kBlock + 1] = 3.0;
+    weights_[k * kBlock + 4] = 3.0;
+    weights_[k * kBlock + 7] = -4.0;
+  }
 }
 
 Calibration Calibration::load(const std::string& path) {

@@ -94,6 +94,15 @@ NetworkReading LineReader::read(const cv::Mat& image, const std::string& charset
   const int classes = logits.size[1], steps = logits.size[3];
   CtcDecoded decoded =
       ctc_greedy_decode(logits.ptr<float>(), classes, steps, m.symbols, classes_within(m.symbols, charset));
+  // Spaces at either end are margin the network took for a word gap.
+  while (!decoded.glyphs.empty() && decoded.glyphs.back().text == " ") {
+    decoded.glyphs.pop_back();
+    decoded.step_spans.pop_back();
+  }
+  while (!decoded.glyphs.empty() && decoded.glyphs.front().text == " ") {
+    decoded.glyphs.erase(decoded.glyphs.begin());
+    decoded.step_spans.erase(decoded.step_spans.begin());
+  }
   reading.glyphs = std::move(decoded.glyphs);
   // A step covers `downsample` input columns, i.e. that many times the resize factor in the image.
   const double step_width = m.downsample * double(bgr.cols) / width;

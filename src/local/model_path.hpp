@@ -2,11 +2,19 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace crossocr {
 
-// `file` in $CROSSOCR_MODELS when set, else in the installed share folder when it is there, else
-// in the source tree's models/.
+// $CROSSOCR_MODELS alone when set; else the running program's ../share/crossocr/models (an
+// installed copy, wherever its prefix was moved), the install prefix's models folder, and the
+// source tree's models/ (a build that was not installed).
+std::vector<std::string> model_search_path();
+
+// The first folder of model_search_path() that holds `file`; empty when none does.
 std::string default_model_path(const std::string& file);
+
+// The folders, for an error message.
+std::string describe_model_search_path();
 
 }  // namespace crossocr
