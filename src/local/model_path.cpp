@@ -1,5 +1,7 @@
 #include "local/model_path.hpp"
 
+#include <dlfcn.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -7,30 +9,34 @@
 namespace crossocr {
 namespace {
 
-// The running program's folder: an installed crossocr finds its models beside its prefix
-// (bin/../share/crossocr/models) wherever the prefix was moved to.
-std::filesystem::path executable_dir() {
+// The folder of the binary holding this code: libcrossocr.so, or the program it was linked into.
+std::filesystem::path code_dir() {
+  Dl_info info{};
   std::error_code error;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
-  return error ? std::filesystem::path() : self.parent_path();
+  std::filesystem::path file;
+  if (dladdr(reinterpret_cast<void*>(&model_search_path), &info) != 0 && info.dli_fname != nullptr) {
+    file = std::filesystem::weakly_canonical(info.dli_fname, error);
+  }
+  if (file.empty() || error || !std::filesystem::exists(file)) {
+    file = std::filesystem::read_symlink("/proc/self/exe", error);
+  }
+  return error ? std::filesystem::path() : file.parent_path();
 }
 
 }  // namespace
 
 std::vector<std::string> model_search_path() {
-  std::vector<std::string> dirs;
   if (const char* dir = std::getenv("CROSSOCR_MODELS"); dir && *dir) return {dir};
-  if (const auto exe = executable_dir(); !exe.empty()) {
-    dirs.push_back((exe.parent_path() / "share/crossocr/models").string());
+  std::vector<std::string> dirs;
+  if (const auto here = code_dir(); !here.empty()) {
+    dirs.push_back((here / CROSSOCR_MODELS_FROM_LIBDIR).lexically_normal().string());
   }
   dirs.push_back(CROSSOCR_INSTALLED_MODELS_DIR);
-  dirs.push_back(CROSSOCR_SOURCE_MODELS_DIR);
   return dirs;
 }
 
 std::string default_model_path(const std::string& file) {
-  const std::vector<std::string> dirs = model_search_path();
-  for (const std::string& dir : dirs) {
+  for (const std::string& dir : model_search_path()) {
     const std::string path = dir + "/" + file;
     if (std::filesystem::exists(path)) return path;
   }

@@ -6,9 +6,9 @@
 
 namespace crossocr {
 
-// $CROSSOCR_MODELS alone when set; else the running program's ../share/crossocr/models (an
-// installed copy, wherever its prefix was moved), the install prefix's models folder, and the
-// source tree's models/ (a build that was not installed).
+// $CROSSOCR_MODELS alone when set; else DATADIR/crossocr/models beside the library's own LIBDIR
+// (an installed copy wherever its prefix was moved, or the build tree, which is laid out alike),
+// then the configured install prefix's.
 std::vector<std::string> model_search_path();
 
 // The first folder of model_search_path() that holds `file`; empty when none does.

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the build into a temporary prefix, moves the prefix (an install must be relocatable),
+# builds a small program against it with pkg-config and with CMake's find_package, and reads the
+# seed strip with each, and with the installed CLI. Nothing may come from the source or build tree.
+#   install_test.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+build=$1 source=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cmake --install "$build" --prefix "$work/staged" >/dev/null
+mv "$work/staged" "$work/prefix"
+prefix=$work/prefix
+cp "$source/data/seed/zguvu.png" "$work/seed.png"
+expect_seed() {
+  local got
+  got=$("$@")
+  [ "$got" = "ZGUVU" ] || { echo "FAIL: $* read '$got'" >&2; exit 1; }
+  echo "ok: $*"
+}
+
+pc_dir=$(dirname "$(find "$prefix" -name crossocr.pc | head -n1)")
+lib_dir=$(dirname "$(find "$prefix" -name 'libcrossocr.so' | head -n1)")
+g++ -std=c++20 "$source/tests/install/read_seed.cpp" -o "$work/with_pkg_config" \
+  $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs crossocr) -Wl,-rpath,"$lib_dir"
+expect_seed "$work/with_pkg_config" "$work/seed.png"
+
+cmake -S "$source/tests/install" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$work/cmake-build" >/dev/null
+expect_seed "$work/cmake-build/read_seed" "$work/seed.png"
+
+expect_seed "$prefix/bin/crossocr" "$work/seed.png"
+# Without its models the installed copy refuses to run, naming where it looked.
+rm -rf "$prefix/share/crossocr/models"
+if err=$("$prefix/bin/crossocr" "$work/seed.png" 2>&1); then
+  echo "FAIL: read without its models: $err" >&2; exit 1
+fi
+case $err in *"was not found in"*) echo "ok: a missing model is an error: $err" ;;
+  *) echo "FAIL: unexpected error: $err" >&2; exit 1 ;; esac
