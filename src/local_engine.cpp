@@ -78,7 +78,19 @@ bool might_be_a_code(const Candidate& line) {
   return code || line.path_log_probability < std::log(0.5);
 }
 
+// White space at either end of a line is margin, not text.
+void trim_spaces(Reading& reading) {
+  const auto blank = [](const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
+  };
+  while (!reading.glyphs.empty() && blank(reading.glyphs.back().text)) reading.glyphs.pop_back();
+  while (!reading.glyphs.empty() && blank(reading.glyphs.front().text)) reading.glyphs.erase(reading.glyphs.begin());
+  const auto first = reading.text.find_first_not_of(" \t\n");
+  reading.text = first == std::string::npos ? "" : reading.text.substr(first, reading.text.find_last_not_of(" \t\n") - first + 1);
+}
+
 void add_tesseract_candidate(LineEvidence& evidence, Reading reading) {
+  trim_spaces(reading);
   for (Candidate& c : evidence.candidates) {
     if (c.reader == ReaderKind::kTesseract && c.reading.text == reading.text) {
       ++c.votes;
@@ -145,6 +157,7 @@ LineEvidence LocalEngine::network_evidence(const cv::Mat& line) {
     NetworkReading r = recognizer_->read(line, charset);
     evidence.candidates.push_back(Candidate{ReaderKind::kStrip, std::move(r.reading), r.path_log_probability});
   }
+  mark_words(evidence);
   return evidence;
 }
 
@@ -152,11 +165,15 @@ void LocalEngine::add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& 
   PreprocessOptions preprocessing = options_.preprocess;
   preprocessing.layout = Layout::kStrip;
   const Preprocessed prepared = preprocess(line, preprocessing);
+  // A line the line reader read with spaces or punctuation is a label, not a widely spaced code.
+  const bool label = std::any_of(evidence.candidates.begin(), evidence.candidates.end(), [](const Candidate& c) {
+    return c.reader == ReaderKind::kLine && c.reading.text.find_first_of(" .,:;-/@#%+()") != std::string::npos;
+  });
   int reads = 0;
   bool agreed = false;
   for (const Variant& variant : prepared.variants) {
     if (reads++ >= options_.max_reads) break;
-    Reading candidate = tesseract_.recognize(variant, Layout::kStrip);
+    Reading candidate = tesseract_.recognize(variant, Layout::kStrip, label);
     if (!candidate.ok()) continue;
     measure_ink_heights(candidate, variant);
     correct_case_by_size(candidate, options_.tesseract.charset);
@@ -172,6 +189,11 @@ void LocalEngine::add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& 
     if (words.ok()) add_tesseract_candidate(evidence, std::move(words));
   }
   evidence.tesseract_ran = true;
+  mark_words(evidence);
+}
+
+void LocalEngine::mark_words(LineEvidence& evidence) {
+  for (Candidate& c : evidence.candidates) c.word = tesseract_.is_word(c.reading.text);
 }
 
 Reading LocalEngine::read_line(const cv::Mat& line) {
@@ -214,7 +236,7 @@ Reading LocalEngine::read_lines(const cv::Mat& image, bool split) {
   if (found.lines.size() < 2) return whole;
   // Several lines: each is read on its own; the text is right only if every line is. A word on a
   // textured ground can look like lines to the finder: the whole image read as one line stays
-  // when that reading is the more probable.
+  // when that reading is the more probable (and likely right).
   Reading joined;
   joined.engine = "local";
   joined.confidence = 1.0;
@@ -230,7 +252,10 @@ Reading LocalEngine::read_lines(const cv::Mat& image, bool split) {
     joined.glyphs.insert(joined.glyphs.end(), line.glyphs.begin(), line.glyphs.end());
     if (line.text.empty()) joined.note = "a line was read as nothing, though it holds ink";
   }
-  return whole.ok() && whole.confidence > joined.confidence ? whole : joined;
+  // The calibration never saw several lines squeezed into one: a whole reading is only trusted
+  // over the lines when it is more likely right than not.
+  const bool whole_wins = whole.ok() && whole.confidence >= 0.5 && whole.confidence > joined.confidence;
+  return whole_wins ? whole : joined;
 }
 
 Reading LocalEngine::read(const LoadedImage& image) {

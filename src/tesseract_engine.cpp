@@ -11,6 +11,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cctype>
+#include <sstream>
 #include <chrono>
 #include <memory>
 #include <vector>
@@ -140,20 +142,21 @@ TesseractEngine::TesseractEngine(const TesseractOptions& options)
 
 TesseractEngine::~TesseractEngine() = default;
 
-Reading TesseractEngine::recognize(const Variant& variant, Layout layout) {
+Reading TesseractEngine::recognize(const Variant& variant, Layout layout, bool keep_word_spaces) {
   const int psm = impl_->options.psm >= 0 ? impl_->options.psm
                   : layout == Layout::kPage ? tesseract::PSM_AUTO
                                             : tesseract::PSM_SINGLE_LINE;
-  return recognize_with(variant, layout, layout, psm);
+  return recognize_with(variant, layout, keep_word_spaces ? Layout::kPage : layout, psm);
 }
 
 Reading TesseractEngine::recognize_words(const Variant& variant) {
-  Reading r = recognize_with(variant, Layout::kPage, Layout::kStrip, tesseract::PSM_SINGLE_LINE);
+  Reading r = recognize_with(variant, Layout::kPage, Layout::kPage, tesseract::PSM_SINGLE_LINE);
   r.variant = variant.name + "+dictionary";
   return r;
 }
 
-Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionaries, Layout layout, int psm) {
+Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionaries, Layout spacing,
+                                        int psm) {
   const auto start = std::chrono::steady_clock::now();
   Reading reading;
   reading.engine = "local";
@@ -192,7 +195,7 @@ Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionar
       placed.push_back(std::move(p));
     } while (it->Next(tesseract::RIL_SYMBOL));
   }
-  if (layout == Layout::kStrip) drop_letter_spacing(placed);
+  if (spacing == Layout::kStrip) drop_letter_spacing(placed);
 
   double confidence_sum = 0.0;
   for (std::size_t i = 0; i < placed.size(); ++i) {
@@ -210,6 +213,27 @@ Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionar
   reading.latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return reading;
+}
+
+bool TesseractEngine::is_word(const std::string& text) {
+  bool any = false;
+  std::string token;
+  std::istringstream words(text);
+  tesseract::TessBaseAPI& api = impl_->api_for(Layout::kPage);  // the one with dictionaries
+  while (words >> token) {
+    // Surrounding punctuation is not part of the word ("dress." is the word "dress").
+    const auto first = std::find_if(token.begin(), token.end(), [](unsigned char c) { return std::isalpha(c); });
+    const auto last = std::find_if(token.rbegin(), token.rend(), [](unsigned char c) { return std::isalpha(c); }).base();
+    if (first >= last) return false;
+    std::string word(first, last);
+    if (!std::all_of(word.begin(), word.end(), [](unsigned char c) { return std::isalpha(c) || c == '\''; })) {
+      return false;
+    }
+    for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!api.IsValidWord(word.c_str())) return false;
+    any = true;
+  }
+  return any;
 }
 
 Reading TesseractEngine::read(const LoadedImage& image) {

@@ -265,6 +265,29 @@ TEST(CliRemoteKey, TheKeyIsReadFromTheNamedVariable) {
   EXPECT_EQ(server.received()[0].headers.at("authorization"), "Bearer gsk_from_env_789");
 }
 
+// Local mode flags too: a blank image is read as nothing, with no confidence, flagged with the
+// reason in words; --strict then exits 5. A clean strip the readers agree on is not flagged.
+TEST(Cli, LocalModeFlagsWhatItIsUnsureOfAndStrictExitsFive) {
+  ScratchDir dir;
+  const std::string blank = dir.file("blank.png");
+  testing::write_solid_png(blank, 200, 50);
+  auto r = run_cli({"--format", "jsonl", kSeedStrip, blank});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = json_lines(r.out);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["text"], "ZGUVU");
+  EXPECT_FALSE(rows[0]["flagged"].get<bool>()) << rows[0].dump();
+  EXPECT_EQ(rows[0]["confidence_source"], "calibrated");
+  EXPECT_EQ(rows[1]["text"], "");
+  EXPECT_TRUE(rows[1]["flagged"].get<bool>());
+  EXPECT_NE(rows[1]["reason"].get<std::string>().find("below --flag-below"), std::string::npos);
+  EXPECT_EQ(run_cli({"--strict", blank}).exit_code, 5);
+  EXPECT_EQ(run_cli({"--strict", kSeedStrip}).exit_code, 0);
+  // Nothing is unflagged at --flag-below 1.
+  EXPECT_EQ(run_cli({"--strict", "--flag-below", "1", kSeedStrip}).exit_code, 5);
+  EXPECT_EQ(run_cli({"--flag-below", "1.5", kSeedStrip}).exit_code, 2);
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_cli({}).exit_code, 2);
   EXPECT_EQ(run_cli({"--mode", "psychic", kSeedStrip}).exit_code, 2);

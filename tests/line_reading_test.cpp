@@ -115,7 +115,7 @@ TEST(Calibration, FitsAProbabilityThatMatchesTheRateOfRightAnswers) {
   const Calibration loaded = Calibration::load(dir.file("calibration.json"));
   EXPECT_TRUE(loaded.fitted());
   EXPECT_DOUBLE_EQ(loaded.probability(agreed_row), c.probability(agreed_row));
-  EXPECT_THROW(Calibration::load(dir.write("bad.json", std::string("{\"version\":2,\"weights\":[1,2]}"))),
+  EXPECT_THROW(Calibration::load(dir.write("bad.json", std::string("{\"version\":4,\"weights\":[1,2]}"))),
                ConfigError);
   EXPECT_FALSE(Calibration::load(dir.file("missing.json")).fitted());
 }
@@ -166,7 +166,7 @@ TEST(LocalEngine, ABlankImageReadsAsNothingWithNoConfidence) {
   LocalEngine engine(LocalOptions{});
   testing::ScratchDir dir;
   const std::string path = dir.file("blank.png");
-  cv::imwrite(path, cv::Mat(50, 200, CV_8UC3, cv::Scalar(250, 250, 250)));
+  testing::write_solid_png(path, 200, 50);
   const Reading r = engine.read(load_image(path));
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(r.text, "");

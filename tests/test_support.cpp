@@ -119,3 +119,13 @@ std::vector<std::string> write_bad_inputs(const ScratchDir& dir) {
 }
 
 }  // namespace crossocr::testing
+
+namespace crossocr::testing {
+
+void write_solid_png(const std::string& path, int width, int height) {
+  if (!cv::imwrite(path, cv::Mat(height, width, CV_8UC3, cv::Scalar(246, 248, 250)))) {
+    throw std::runtime_error("cannot write " + path);
+  }
+}
+
+}  // namespace crossocr::testing

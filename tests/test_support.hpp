@@ -36,6 +36,9 @@ std::vector<std::uint8_t> read_bytes(const std::string& path);
 // A syntactically valid PNG whose header declares width x height but carries almost no pixels.
 std::vector<std::uint8_t> png_declaring(std::uint32_t width, std::uint32_t height);
 
+// Writes a PNG of one flat light colour (an image with no text at all).
+void write_solid_png(const std::string& path, int width, int height);
+
 struct ProcessResult {
   int exit_code = -1;
   std::string out;

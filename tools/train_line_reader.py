@@ -331,6 +331,7 @@ class LineGenerator:
         canvas = self.ground(w, h, ground_colour)
         full = np.zeros((h, w), np.float32)
         full[top:top + th, left:left + tw] = mask
+        self.edge_fragments(full, path, size, left, right, top, th)
         effects = r.random()
         if effects < 0.12:  # drop shadow
             dx, dy = r.randint(1, max(1, size // 12)), r.randint(1, max(1, size // 12))
@@ -350,6 +351,27 @@ class LineGenerator:
             img = self.neighbours(img, ink_colour, size)
         img = self.geometry(np.clip(img, 0, 255).astype(np.uint8))
         return self.camera(img)
+
+    def edge_fragments(self, full, path, size, left, right, top, th):
+        """Part of a neighbouring letter cut by the crop at the left or right edge, as in words
+        cropped from a scene or a sign: ink that is not part of the label."""
+        r = self.rng
+        h, w = full.shape
+        for side in ("left", "right"):
+            if r.random() > 0.15:
+                continue
+            glyph = self.render_text(r.choice(string.ascii_letters + string.digits), path, size, 0)
+            if glyph is None:
+                continue
+            gh, gw = glyph.shape
+            show = max(1, int(gw * r.uniform(0.15, 0.6)))
+            if (left if side == "left" else right) < show + max(2, size // 6) or gh > h:
+                continue  # no room beside the text
+            y = min(max(0, top + (th - gh) // 2), h - gh)
+            if side == "left":
+                full[y:y + gh, :show] = np.maximum(full[y:y + gh, :show], glyph[:, gw - show:])
+            else:
+                full[y:y + gh, w - show:] = np.maximum(full[y:y + gh, w - show:], glyph[:, :show])
 
     def neighbours(self, img, ink, size):
         r = self.rng

@@ -27,18 +27,24 @@ class TesseractEngine : public Engine {
   TesseractEngine& operator=(const TesseractEngine&) = delete;
 
   // Reads an already preprocessed variant; glyph boxes are mapped back to original coordinates.
-  Reading recognize(const Variant& variant, Layout layout);
+  // On strips, gaps not clearly wider than the letter spacing are not word spaces (CAPTCHAs space
+  // their letters widely), unless `keep_word_spaces` (a label, whose spaces are words').
+  Reading recognize(const Variant& variant, Layout layout, bool keep_word_spaces = false);
 
   // Reads a one-line variant with the dictionaries on: words in scenes and on signs, where
   // English helps (codes are read without, by recognize).
   Reading recognize_words(const Variant& variant);
 
+  // True when every word of `text` (letters, punctuation around them ignored) is in Tesseract's
+  // English dictionaries.
+  bool is_word(const std::string& text);
+
   // Reads `image` as given, without preprocessing (what stock Tesseract would see).
   Reading read(const LoadedImage& image) override;
 
  private:
-  // `dictionaries` picks the API (kPage: with them), `layout` the treatment of the result.
-  Reading recognize_with(const Variant& variant, Layout dictionaries, Layout layout, int psm);
+  // `dictionaries` picks the API (kPage: with them); `spacing` kStrip drops letter spacing.
+  Reading recognize_with(const Variant& variant, Layout dictionaries, Layout spacing, int psm);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

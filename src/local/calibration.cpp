@@ -1,5 +1,6 @@
 #include "local/calibration.hpp"
 
+#include "crossocr/alignment.hpp"
 #include "crossocr/errors.hpp"
 #include "local/model_path.hpp"
 
@@ -15,8 +16,8 @@
 namespace crossocr {
 namespace {
 
-constexpr int kVersion = 2;
-constexpr std::size_t kBlock = 14;               // features per reader kind
+constexpr int kVersion = 4;
+constexpr std::size_t kBlock = 19;               // features per reader kind
 constexpr std::size_t kFeatures = 3 * kBlock;    // line, strip, Tesseract
 
 std::string lower(std::string s) {
@@ -40,6 +41,13 @@ bool has_punctuation(const std::string& text) {
   return std::any_of(text.begin(), text.end(), [](unsigned char ch) { return !std::isalnum(ch); });
 }
 
+std::string without_spaces(std::string s) {
+  std::erase(s, ' ');
+  return s;
+}
+
+double spaces(const std::string& s) { return static_cast<double>(std::count(s.begin(), s.end(), ' ')); }
+
 double clamp_log(double x) { return std::clamp(x, -20.0, 0.0) / 10.0; }
 
 }  // namespace
@@ -57,7 +65,10 @@ double clamp_log(double x) { return std::clamp(x, -20.0, 0.0) / 10.0; }
 //  9 the text holds spaces or punctuation; 10 the line reader's path log-probability of its own
 //    reading (how sure the general reader is of the line); 11 the line reader's reading holds
 //    spaces or punctuation (the line is not a code); 12 how sure the strip recogniser is of a
-//    different code; 13 the text is code-shaped (4-7 letters and digits).
+//    different code; 13 the text is code-shaped (4-7 letters and digits); 14 the text is made of
+//    dictionary words; 15 how many other readers read it but for spaces; 16 how many more spaces
+//    it has than such a reading; 17 the least edit distance to another reader's text, over its
+//    length (how far the readers are apart); 18 the log of the mean glyph confidence.
 std::vector<double> candidate_features(const LineEvidence& evidence, std::size_t i) {
   const Candidate& c = evidence.candidates[i];
   const std::string& text = c.reading.text;
@@ -91,6 +102,24 @@ std::vector<double> candidate_features(const LineEvidence& evidence, std::size_t
   b[8] = std::log1p(static_cast<double>(text.size())) / 3.0;
   b[9] = has_punctuation(text);
   b[13] = strip_shaped(text);
+  b[14] = c.word;
+  double nearest = 1.0;
+  const std::string bare = without_spaces(text);
+  for (std::size_t j = 0; j < evidence.candidates.size(); ++j) {
+    const Candidate& o = evidence.candidates[j];
+    if (j == i || o.reader == c.reader) continue;
+    const std::string& other = o.reading.text;
+    if (other != text && without_spaces(other) == bare) {
+      b[15] += 1;
+      b[16] = std::clamp(spaces(text) - spaces(other), -2.0, 2.0);
+    }
+    nearest = std::min(nearest, static_cast<double>(edit_distance(text, other)) /
+                                    std::max<std::size_t>({1, text.size(), other.size()}));
+  }
+  b[17] = nearest;
+  double mean = 0.0;
+  for (const Glyph& g : c.reading.glyphs) mean += g.confidence;
+  b[18] = c.reading.glyphs.empty() ? -1.0 : clamp_log(std::log(std::max(mean / c.reading.glyphs.size(), 1e-9)));
   return f;
 }
 

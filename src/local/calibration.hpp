@@ -19,6 +19,7 @@ struct Candidate {
   Reading reading;
   double path_log_probability = 0.0;  // networks: see CtcDecoded; Tesseract: unused
   int votes = 1;                      // Tesseract: how many variants read this text
+  bool word = false;                  // the text is made of dictionary words
 };
 
 // What is known about the line as a whole when the candidates are weighed.
