@@ -1,5 +1,6 @@
 #include "crossocr/preprocessor.hpp"
 
+#include "crossocr/errors.hpp"
 #include "preprocess_steps.hpp"
 
 #include <opencv2/imgcodecs.hpp>
@@ -18,14 +19,23 @@ namespace {
 class DebugDump {
  public:
   explicit DebugDump(const PreprocessOptions& options) : options_(options) {
-    if (!options_.debug_dir.empty()) std::filesystem::create_directories(options_.debug_dir);
+    if (options_.debug_dir.empty()) return;
+    std::error_code error;
+    std::filesystem::create_directories(options_.debug_dir, error);
+    if (error) throw ConfigError("cannot create --debug-dir " + options_.debug_dir + ": " + error.message());
   }
   void operator()(const std::string& step, const cv::Mat& image) {
     if (options_.debug_dir.empty() || image.empty()) return;
     const std::string stem = options_.debug_name.empty() ? "image" : options_.debug_name;
     char index[8];
     std::snprintf(index, sizeof index, "%02d", counter_++);
-    cv::imwrite(options_.debug_dir + "/" + stem + "." + index + "-" + step + ".png", image);
+    const std::string path = options_.debug_dir + "/" + stem + "." + index + "-" + step + ".png";
+    bool written = false;
+    try {
+      written = cv::imwrite(path, image);
+    } catch (const cv::Exception&) {
+    }
+    if (!written) throw ConfigError("cannot write " + path);
   }
 
  private:

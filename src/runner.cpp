@@ -127,6 +127,11 @@ Reading read_source(const ImageSource& source, Engine& engine, const ImageLimits
     // An OpenCV assertion on a strange image belongs to that image, not to the batch.
     reading.error = "image processing failed: " + std::string(e.err);
     return reading;
+  } catch (const ConfigError&) {
+    throw;  // the whole batch's problem (e.g. --debug-dir cannot be written)
+  } catch (const std::exception& e) {
+    reading.error = "reading failed: " + std::string(e.what());
+    return reading;
   }
 }
 

@@ -288,6 +288,18 @@ TEST(Cli, LocalModeFlagsWhatItIsUnsureOfAndStrictExitsFive) {
   EXPECT_EQ(run_cli({"--flag-below", "1.5", kSeedStrip}).exit_code, 2);
 }
 
+// An unwritable --debug-dir or --report is a configuration error: one line, status 3, no abort.
+TEST(Cli, UnwritableDebugDirAndReportAreConfigurationErrors) {
+  ScratchDir dir;
+  const std::string file = dir.write("not-a-dir", std::string("x"));
+  auto r = run_cli({"--debug-dir", file + "/sub", kSeedStrip});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("cannot create --debug-dir"), std::string::npos) << r.err;
+  r = run_cli({"eval", testing::data_path("seed"), "--no-store", "--report", file + "/report"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("cannot create --report"), std::string::npos) << r.err;
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_cli({}).exit_code, 2);
   EXPECT_EQ(run_cli({"--mode", "psychic", kSeedStrip}).exit_code, 2);

@@ -31,6 +31,35 @@ ScoredItem timed(double latency_ms) {
   return it;
 }
 
+ScoredItem sure(std::string expected, std::string got, double confidence) {
+  ScoredItem it = item(std::move(expected), std::move(got));
+  it.confidence = confidence;
+  return it;
+}
+
+// Bins of width 0.1. Bin 0.9-1.0 holds 0.95, 0.95, 1.0 (mean 2.9/3), 2 of 3 right; bin 0.2-0.3
+// holds 0.25 and 0.25, 1 of 2 right; a failed item counts at confidence 0, wrong (bin 0.0-0.1).
+// ECE = (3 * |2/3 - 2.9/3| + 2 * |0.5 - 0.25| + 1 * |0 - 0|) / 6 = (0.9 + 0.5) / 6.
+TEST(Metrics, ReliabilityBinsAndExpectedCalibrationError) {
+  ScoredItem failed = sure("a", "a", 0.9);
+  failed.failed = true;
+  const SetMetrics m = compute_metrics({sure("a", "a", 0.95), sure("b", "b", 0.95), sure("c", "x", 1.0),
+                                        sure("d", "d", 0.25), sure("e", "y", 0.25), failed},
+                                       true);
+  ASSERT_EQ(m.reliability.size(), 3u);
+  EXPECT_EQ(m.reliability[0].count, 1);
+  EXPECT_DOUBLE_EQ(m.reliability[0].accuracy, 0.0);
+  EXPECT_EQ(m.reliability[1].count, 2);
+  EXPECT_DOUBLE_EQ(m.reliability[1].low, 0.2);
+  EXPECT_DOUBLE_EQ(m.reliability[1].mean_confidence, 0.25);
+  EXPECT_DOUBLE_EQ(m.reliability[1].accuracy, 0.5);
+  EXPECT_EQ(m.reliability[2].count, 3);
+  EXPECT_NEAR(m.reliability[2].mean_confidence, 2.9 / 3, 1e-12);
+  ASSERT_TRUE(m.calibration_error.has_value());
+  EXPECT_NEAR(*m.calibration_error, 1.4 / 6, 1e-12);
+  EXPECT_FALSE(compute_metrics({}, true).calibration_error.has_value());
+}
+
 TEST(Metrics, OneSubstitution) {
   // ZGUVU read as ZGUVV: 1 substitution (U>V) over 5 expected characters, CER 1/5 = 0.2.
   // One word, and it is wrong: WER 1/1 = 1.

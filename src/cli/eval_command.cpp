@@ -71,7 +71,9 @@ int run_eval(CliOptions& options) {
     ProgressDisplay progress;
     const EvalReport report = evaluate(sets, options.eval_modes, options.run, std::ref(progress));
     if (!options.report_dir.empty()) {
-      std::filesystem::create_directories(options.report_dir);
+      std::error_code error;
+      std::filesystem::create_directories(options.report_dir, error);
+      if (error) throw ConfigError("cannot create --report " + options.report_dir + ": " + error.message());
       const std::filesystem::path dir(options.report_dir);
       write_file(dir / "report.json", report_json(report));
       write_file(dir / "report.md", report_markdown(report));
@@ -85,6 +87,9 @@ int run_eval(CliOptions& options) {
     return kExitOk;
   } catch (const ConfigError& e) {
     report_problem(e.what());
+    return kExitConfig;
+  } catch (const std::exception& e) {
+    report_problem(std::string("internal error: ") + e.what());
     return kExitConfig;
   }
 }

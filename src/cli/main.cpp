@@ -157,6 +157,10 @@ int main(int argc, char** argv) {
     printer.finish();
     report_problem(e.what());
     return kExitConfig;
+  } catch (const std::exception& e) {  // a fault of ours: still one line and a status, never an abort
+    printer.finish();
+    report_problem(std::string("internal error: ") + e.what());
+    return kExitConfig;
   }
   printer.finish();
   if (printer.failed() != 0) return kExitImageFailed;
