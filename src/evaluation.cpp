@@ -31,7 +31,7 @@ std::string now_iso8601() {
 }
 
 // What decides the readings, so that two runs can be told apart. Never the API key.
-std::string options_json(const std::vector<Mode>& modes, const RunOptions& o) {
+std::string options_json(const std::vector<Mode>& modes, const ReaderOptions& o) {
   nlohmann::ordered_json j;
   nlohmann::ordered_json mode_names = nlohmann::ordered_json::array();
   for (Mode m : modes) mode_names.push_back(std::string(to_string(m)));
@@ -39,7 +39,11 @@ std::string options_json(const std::vector<Mode>& modes, const RunOptions& o) {
   j["local"] = {{"lang", o.local.tesseract.lang},
                 {"psm", o.local.tesseract.psm},
                 {"charset", o.local.tesseract.charset},
-                {"max_reads", o.local.max_reads}};
+                {"max_reads", o.local.max_reads},
+                {"recognizer", o.local.recognizer_path},
+                {"line_reader", o.local.line_reader_path},
+                {"calibration", o.local.calibration_path},
+                {"flag_below", o.flag_below}};
   j["remote"] = {{"base_url", o.remote.base_url},
                  {"model", o.remote.model},
                  {"prompt", o.remote.prompt},
@@ -94,7 +98,19 @@ LabelledSet load_labelled_set(const std::string& dir) {
 }
 
 EvalReport evaluate(const std::vector<LabelledSet>& sets, const std::vector<Mode>& modes,
-                    const RunOptions& options, const EvalProgress& progress) {
+                    const ReaderOptions& options, const EvalProgress& progress,
+                    const std::function<void(const std::string&)>& remote_unavailable) {
+  // One reader per mode, opened once for all the sets.
+  std::vector<std::unique_ptr<Reader>> readers;
+  for (Mode mode : modes) {
+    ReaderOptions o = options;
+    o.mode = mode;
+    readers.push_back(Reader::open(o));
+    if (!readers.back()->remote_unavailable().empty() && remote_unavailable &&
+        (readers.size() == 1 || readers[readers.size() - 2]->remote_unavailable().empty())) {
+      remote_unavailable(readers.back()->remote_unavailable());
+    }
+  }
   EvalReport report;
   report.version = version();
   report.started = now_iso8601();
@@ -104,16 +120,15 @@ EvalReport evaluate(const std::vector<LabelledSet>& sets, const std::vector<Mode
     for (const auto& [file, expected] : set.items) {
       sources.push_back(ImageSource{(std::filesystem::path(set.dir) / file).string(), {}, false});
     }
-    for (Mode mode : modes) {
-      RunOptions run = options;
-      run.mode = mode;
+    for (std::size_t m = 0; m < modes.size(); ++m) {
+      const Mode mode = modes[m];
       std::vector<ScoredItem> scored;
       const auto start = std::chrono::steady_clock::now();
       auto seconds = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       };
       // Reading goes through the CLI's own runner: nothing about reading is re-implemented here.
-      run_batch(sources, run, [&](const ImageResult& r) {
+      readers[m]->read_batch(sources, [&](const ImageResult& r) {
         EvalRow row;
         row.set = set.name;
         row.mode = std::string(to_string(mode));

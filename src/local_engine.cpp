@@ -54,7 +54,15 @@ Reading finished(Reading reading, std::chrono::steady_clock::time_point start) {
   return reading;
 }
 
-// The candidate most probably right, with that probability as its confidence.
+double weakest_glyph(const Reading& r) {
+  double weakest = r.glyphs.empty() ? 0.0 : 1.0;
+  for (const Glyph& g : r.glyphs) weakest = std::min(weakest, g.confidence);
+  return weakest;
+}
+
+// The candidate most probably right, with that probability as its confidence. Where several
+// readers read that very text, the glyphs (confidences, boxes, runners-up) are those of the reader
+// surest of its weakest letter: a vote weighs them letter by letter.
 Reading most_probable(const LineEvidence& evidence, const Calibration& calibration) {
   std::size_t best = 0;
   double best_p = -1.0;
@@ -62,7 +70,11 @@ Reading most_probable(const LineEvidence& evidence, const Calibration& calibrati
     const double p = calibration.probability(candidate_features(evidence, i));
     if (p > best_p) best_p = p, best = i;
   }
-  Reading out = evidence.candidates[best].reading;
+  const Reading* chosen = &evidence.candidates[best].reading;
+  for (const Candidate& c : evidence.candidates) {
+    if (c.reading.text == chosen->text && weakest_glyph(c.reading) > weakest_glyph(*chosen)) chosen = &c.reading;
+  }
+  Reading out = *chosen;
   out.confidence = best_p;
   out.confidence_source = "calibrated";
   return out;
@@ -229,6 +241,14 @@ std::vector<std::pair<std::vector<double>, std::string>> LocalEngine::calibratio
 
 Reading LocalEngine::read_lines(const cv::Mat& image, bool split) {
   const TextLines found = split ? find_text_lines(image) : TextLines{};
+  if (split && found.lines.empty()) {
+    // One flat colour: nothing to read, and no reader is asked to imagine something.
+    Reading blank;
+    blank.engine = "local";
+    blank.confidence_source = "calibrated";
+    blank.note = "the image holds no ink (one flat colour)";
+    return blank;
+  }
   Reading whole = read_line(image);
   if (whole.ok() && whole.text.empty() && split && !found.lines.empty()) {
     whole.note = "nothing was read, though the image holds ink";

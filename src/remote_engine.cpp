@@ -212,6 +212,10 @@ Reading RemoteEngine::read(const LoadedImage& image) {
       return finish(*cached);
     }
   }
+  if (!o.offline_reason.empty()) {  // no key: the cache was the only source
+    reading.error = o.offline_reason;
+    return finish(reading);
+  }
 
   remote::ChatRequest request;
   request.model = o.model;

@@ -140,8 +140,6 @@ void run_batch(const std::vector<ImageSource>& sources, const RunOptions& option
   if (sources.empty()) return;
   const bool needs_local = options.mode != Mode::kRemote;
   const bool needs_remote = options.mode != Mode::kLocal;
-  // Offline is a normal state for vote mode: every remote reading is then that one failure.
-  const bool remote_usable = options.remote_unavailable.empty();
   if (!gate) gate = std::make_shared<RemoteGate>();
 
   Batch batch(sources.size(), needs_local, needs_remote);
@@ -184,16 +182,11 @@ void run_batch(const std::vector<ImageSource>& sources, const RunOptions& option
       pool.emplace_back(local_worker);
     }
   }
-  if (needs_remote && remote_usable) {
+  if (needs_remote) {
     for (unsigned t = 0; t < pool_size(options.remote_concurrency, 1, sources.size()); ++t) {
       batch.worker_started();
       pool.emplace_back(remote_worker);
     }
-  } else if (needs_remote) {
-    Reading unavailable;
-    unavailable.engine = "remote";
-    unavailable.error = options.remote_unavailable;
-    for (std::size_t i = 0; i < sources.size(); ++i) batch.put(i, unavailable, true);
   }
 
   // Hand results out in input order as soon as each one and all before it are ready.

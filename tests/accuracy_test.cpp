@@ -67,6 +67,7 @@ INSTANTIATE_TEST_SUITE_P(BundledSets, Accuracy,
                                            Floor{"pycaptcha-upper", 0.77},
                                            Floor{"tesseract-testing", 0.50},
                                            Floor{"printed-labels", 0.80},
+                                           Floor{"trial-labels", 1.0},
                                            Floor{"multiline-labels", 0.50}),
                          [](const ::testing::TestParamInfo<Floor>& info) {
                            std::string name = info.param.set;

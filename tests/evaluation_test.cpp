@@ -42,7 +42,7 @@ TEST(Evaluation, LabelsAreUnescaped) {
 
 TEST(Evaluation, MetricsAgreeWithTheRowsAndTheSetsCaseRule) {
   ScratchDir dir;
-  RunOptions options;
+  ReaderOptions options;
   for (bool case_sensitive : {true, false}) {
     ScratchDir sub;
     const EvalReport report = evaluate({load_labelled_set(make_set(sub, case_sensitive))},

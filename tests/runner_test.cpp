@@ -71,7 +71,7 @@ TEST(Runner, MisconfigurationStopsTheBatchWithAConfigError) {
 TEST(Runner, VoteWithoutARemoteSideGivesLocalOnlyVerdictsInOrder) {
   RunOptions options;
   options.mode = Mode::kVote;
-  options.remote_unavailable = "no API key";
+  options.remote.offline_reason = "no API key";
   std::vector<ImageResult> results;
   run_batch(paths({testing::kSeedStrip, "missing.png", testing::kSeedStrip}), options,
             [&](const ImageResult& r) { results.push_back(r); });

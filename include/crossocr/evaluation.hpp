@@ -3,7 +3,7 @@
 #pragma once
 
 #include "crossocr/metrics.hpp"
-#include "crossocr/runner.hpp"
+#include "crossocr/reader.hpp"
 
 #include <functional>
 #include <string>
@@ -65,8 +65,11 @@ struct EvalReport {
 using EvalProgress = std::function<void(const std::string& set, const std::string& mode,
                                         std::size_t done, std::size_t total, double seconds)>;
 
+// Throws ConfigError when a reader cannot be opened. `remote_unavailable`, when given, hears once
+// why remote readings can come from the cache only (no key).
 EvalReport evaluate(const std::vector<LabelledSet>& sets, const std::vector<Mode>& modes,
-                    const RunOptions& options, const EvalProgress& progress = {});
+                    const ReaderOptions& options, const EvalProgress& progress = {},
+                    const std::function<void(const std::string&)>& remote_unavailable = {});
 
 // Reports: every number and every row (JSON), a summary for terminals and pull requests
 // (Markdown), and a self-contained page with the wrong and flagged images shown (HTML).

@@ -41,7 +41,11 @@ struct RemoteOptions {
   double timeout_s = 30.0;          // per attempt, connection included
   double connect_timeout_s = 10.0;
   int retries = 2;                  // further attempts after the first
-  std::string api_key;              // resolved by the caller; never printed or logged
+  // The key: given here by a library user, or found by find_api_key() in the file or variable
+  // below (the CLI's way: a key never passes through argv). Never printed or logged.
+  std::string api_key;
+  std::string api_key_env;          // empty: the provider's usual variable (GROQ_API_KEY, ...)
+  std::string api_key_file;         // first line is the key; wins over the variable
   int samples = 1;                  // >1: ask several times, confidence from agreement
   bool logprobs = false;            // ask for token log-probabilities (if the provider accepts)
   // Used when neither logprobs nor samples give a confidence: how often a vision LLM's answer is
@@ -49,6 +53,9 @@ struct RemoteOptions {
   double prior_confidence = 0.75;
   std::uint64_t max_response_bytes = 1ull << 20;
   std::string cache_path;           // empty: no cache
+  // Non-empty: no request may be made (e.g. no API key); readings come from the cache only, and
+  // an image not there fails with this reason.
+  std::string offline_reason;
 };
 
 // Shared by the engines of one batch: waits imposed by rate limits, and the first fault that makes
@@ -70,6 +77,17 @@ class RemoteGate {
 
 // $XDG_CACHE_HOME/crossocr/remote.sqlite, else ~/.cache/crossocr/remote.sqlite.
 std::string default_remote_cache_path();
+
+// Options for a provider preset: its endpoint, its name for the seed's model, whether it takes
+// logprobs and the variable its key usually lives in; everything else at its default. Throws
+// ConfigError naming the known presets when `provider` is not one.
+RemoteOptions for_provider(std::string_view provider);
+
+// Fills options.api_key from api_key_file, else from the variable api_key_env (else the
+// provider's), unless a key was given. Returns why no key could be found when one is needed (a
+// keyless preset such as ollama, or a loopback endpoint, needs none); empty when all is well.
+// The message names where to put a key, never a key.
+std::string find_api_key(RemoteOptions& options);
 
 class RemoteEngine : public Engine {
  public:

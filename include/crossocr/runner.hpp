@@ -55,8 +55,6 @@ struct RunOptions {
   LocalOptions local;
   RemoteOptions remote;
   ReconcilePolicy policy;
-  // Vote mode: why the remote side cannot be used at all (no key, ...); empty when it can.
-  std::string remote_unavailable;
   // Remote mode: read an image locally when its remote reading fails (verdict `local_only`).
   bool fallback_local = false;
   // Local and remote modes: a result whose confidence is below this is flagged for review. The

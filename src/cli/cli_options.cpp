@@ -14,13 +14,6 @@
 namespace crossocr::cli {
 namespace {
 
-bool is_loopback(const std::string& url) {
-  for (const char* host : {"://localhost", "://127.", "://[::1]"}) {
-    if (url.find(host) != std::string::npos) return true;
-  }
-  return false;
-}
-
 std::string provider_names() {
   std::string names;
   for (const ProviderPreset& p : provider_presets()) names += (names.empty() ? "" : ", ") + std::string(p.name);
@@ -54,7 +47,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
                  user_file("XDG_CONFIG_HOME", ".config", "config.toml").value_or(""),
                  "read options from this TOML file");
   app.add_option("images", o.images, "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF)");
-  app.add_option("--mode", o.run.mode,
+  app.add_option("--mode", o.reader.mode,
                  "local: OpenCV + Tesseract, offline (default); remote: vision LLM; vote: both, "
                  "cross-checked")
       ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case))
@@ -63,10 +56,10 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
       ->option_text("text|json|jsonl");
   app.add_option("-o,--output", o.output_path, "write results to FILE as they are produced");
-  app.add_option("-j,--jobs", o.run.jobs, "threads reading images locally (default: all cores)")
+  app.add_option("-j,--jobs", o.reader.jobs, "threads reading images locally (default: all cores)")
       ->check(CLI::Range(1u, 256u));
 
-  auto& local = o.run.local;
+  auto& local = o.reader.local;
   const std::string local_group = "Local engine";
   app.add_option("--layout", local.preprocess.layout,
                  "auto (default), strip (one line of text) or page (a document)")
@@ -94,7 +87,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   app.add_option("--debug-dir", local.preprocess.debug_dir,
                  "write every preprocessing step of every image there as PNG")->group(local_group);
 
-  auto& remote = o.run.remote;
+  auto& remote = o.reader.remote;
   const std::string remote_group = "Remote engine";
   std::string provider = "groq";
   app.add_option("--provider", provider, "preset endpoint, key variable and model: " + provider_names())
@@ -125,17 +118,17 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
                  "further attempts on 408/409/429/498/5xx and network errors")
       ->check(CLI::Range(0, 20))->envname("CROSSOCR_RETRIES")->capture_default_str()
       ->group(remote_group);
-  app.add_option("--api-key-env", o.api_key_env,
+  app.add_option("--api-key-env", remote.api_key_env,
                  "environment variable holding the API key (default: the provider's, GROQ_API_KEY)")
       ->envname("CROSSOCR_API_KEY_ENV")->group(remote_group);
-  app.add_option("--api-key-file", o.api_key_file, "file whose first line is the API key")
+  app.add_option("--api-key-file", remote.api_key_file, "file whose first line is the API key")
       ->check(CLI::ExistingFile)->envname("CROSSOCR_API_KEY_FILE")->group(remote_group);
-  app.add_flag("!--no-cache", o.use_cache, "do not read or write the cache of remote readings")
+  app.add_flag("!--no-cache", o.reader.use_cache, "do not read or write the cache of remote readings")
       ->group(remote_group);
-  app.add_option("--cache-file", o.cache_file,
+  app.add_option("--cache-file", remote.cache_path,
                  "SQLite cache of remote readings (default: ~/.cache/crossocr/remote.sqlite)")
       ->envname("CROSSOCR_CACHE_FILE")->group(remote_group);
-  app.add_option("--remote-concurrency", o.run.remote_concurrency, "remote requests in flight")
+  app.add_option("--remote-concurrency", o.reader.remote_concurrency, "remote requests in flight")
       ->check(CLI::Range(1u, 64u))->envname("CROSSOCR_REMOTE_CONCURRENCY")->capture_default_str()
       ->group(remote_group);
   app.add_option("--remote-samples", remote.samples,
@@ -149,15 +142,15 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   const std::map<std::string, Preference> preferences = {{"confidence", Preference::kConfidence},
                                                          {"local", Preference::kLocal},
                                                          {"remote", Preference::kRemote}};
-  app.add_option("--prefer", o.run.policy.prefer,
+  app.add_option("--prefer", o.reader.policy.prefer,
                  "how differing characters are chosen: confidence (default), local or remote")
       ->transform(CLI::CheckedTransformer(preferences, CLI::ignore_case))
       ->option_text("confidence|local|remote")->group(vote_group);
-  app.add_option("--flag-margin", o.run.policy.flag_margin,
+  app.add_option("--flag-margin", o.reader.policy.flag_margin,
                  "a differing character is trusted when its engine's confidence exceeds the "
                  "other's by this much; otherwise the result is flagged")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(vote_group);
-  app.add_option("--flag-below", o.run.flag_below,
+  app.add_option("--flag-below", o.reader.flag_below,
                  "local and remote modes: flag a result whose confidence (local: the calibrated "
                  "probability that the text is exactly right) is below this")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(vote_group);
@@ -167,10 +160,10 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   app.add_option("--fallback", fallback, "remote mode: read locally when the remote reading fails")
       ->check(CLI::IsMember({"local", "none"}))->option_text("local|none")->group(vote_group);
 
-  app.add_option("--max-pixels", o.run.limits.max_pixels,
+  app.add_option("--max-pixels", o.reader.limits.max_pixels,
                  "refuse images whose header declares more pixels")
       ->capture_default_str();
-  app.add_option("--max-file-bytes", o.run.limits.max_file_bytes, "refuse larger files")
+  app.add_option("--max-file-bytes", o.reader.limits.max_file_bytes, "refuse larger files")
       ->capture_default_str();
 
   // Every reading option above applies to `eval` too (fallthrough hands them to this app).
@@ -221,49 +214,20 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
     return ParseOutcome{std::nullopt, status == 0 ? kExitOk : kExitUsage};
   }
 
-  o.run.fallback_local = fallback == "local";
-  // The preset fills in what the user did not say.
-  const ProviderPreset& preset = *find_provider(provider);
-  remote.provider = provider;
+  o.reader.fallback_local = fallback == "local";
+  // The preset (the library's) fills in what the user did not say.
+  const RemoteOptions preset = for_provider(provider);
+  remote.provider = preset.provider;
   if (base_url->count() == 0) remote.base_url = preset.base_url;
-  while (!remote.base_url.empty() && remote.base_url.back() == '/') remote.base_url.pop_back();
   if (model->count() == 0) remote.model = preset.model;
-  if (logprobs->count() == 0) remote.logprobs = preset.accepts_logprobs;
-  if (o.api_key_env.empty()) o.api_key_env = preset.key_env;
-  if (o.use_cache) {
-    remote.cache_path = o.cache_file.empty() ? default_remote_cache_path() : o.cache_file;
-  }
+  if (logprobs->count() == 0) remote.logprobs = preset.logprobs;
+  if (remote.api_key_env.empty()) remote.api_key_env = preset.api_key_env;
   return ParseOutcome{std::move(o), kExitOk};
 }
 
 void report_problem(const std::string& message) {
   const std::string line = "crossocr: " + message + "\n";
   std::fwrite(line.data(), 1, line.size(), stderr);  // stderr is unbuffered: one write(2)
-}
-
-std::string resolve_api_key(CliOptions& o) {
-  auto& remote = o.run.remote;
-  if (!o.api_key_file.empty()) {
-    std::ifstream in(o.api_key_file);
-    std::getline(in, remote.api_key);
-    while (!remote.api_key.empty() && std::isspace(static_cast<unsigned char>(remote.api_key.back()))) {
-      remote.api_key.pop_back();
-    }
-    if (remote.api_key.empty()) return "the API key file " + o.api_key_file + " is empty";
-    return {};
-  }
-  if (!o.api_key_env.empty()) {
-    if (const char* key = std::getenv(o.api_key_env.c_str()); key && *key) {
-      remote.api_key = key;
-      return {};
-    }
-  }
-  const ProviderPreset* preset = find_provider(remote.provider);
-  const bool keyless_server = (preset && preset->key_env.empty()) || is_loopback(remote.base_url);
-  if (keyless_server) return {};
-  return "no API key for " + remote.base_url + ": set " +
-         (o.api_key_env.empty() ? std::string("GROQ_API_KEY") : o.api_key_env) +
-         ", or name another variable with --api-key-env, or a file with --api-key-file";
 }
 
 }  // namespace crossocr::cli

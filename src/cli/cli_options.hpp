@@ -2,7 +2,7 @@
 // without starting a process.
 #pragma once
 
-#include "crossocr/runner.hpp"
+#include "crossocr/reader.hpp"
 
 #include <optional>
 #include <string>
@@ -23,13 +23,9 @@ enum ExitCode : int {
 
 struct CliOptions {
   std::vector<std::string> images;
-  RunOptions run;
+  ReaderOptions reader;
   OutputFormat format = OutputFormat::kText;
   std::string output_path;  // empty: standard output
-  // Where the API key is read from; the key itself never passes through argv.
-  std::string api_key_env;  // empty: the provider's usual variable
-  std::string api_key_file;
-  bool use_cache = true;
   bool strict = false;      // flagged results change the exit status
 
   // `crossocr eval`: accuracy comparison runs over labelled sets.
@@ -40,17 +36,12 @@ struct CliOptions {
   std::string runs_db;      // empty: the per-user default
   bool store_run = true;
   std::vector<long long> compare;  // two run ids
-  std::string cache_file;   // empty: the per-user default
 
   // `crossocr calibrate`: fits the local reader's calibration on labelled generated lines.
   bool calibrate = false;
   std::string calibration_out;
   std::string calibration_rows;
 };
-
-// Fills options.run.remote.api_key from the key file or variable. Returns an error message when a
-// key is needed and none is found; the message names where to put one, never a key.
-std::string resolve_api_key(CliOptions& options);
 
 struct ParseOutcome {
   std::optional<CliOptions> options;  // empty when the process should exit with `exit_code`

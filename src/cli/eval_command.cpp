@@ -57,19 +57,15 @@ int run_eval(CliOptions& options) {
       std::cout << RunStore::open(db_path)->compare(options.compare[0], options.compare[1]);
       return kExitOk;
     }
-    const bool uses_remote = std::any_of(options.eval_modes.begin(), options.eval_modes.end(),
-                                         [](Mode m) { return m != Mode::kLocal; });
-    if (uses_remote) {
-      if (const std::string problem = resolve_api_key(options); !problem.empty()) {
-        // Cached readings still count: a comparison re-runs offline at no cost.
-        report_problem(problem + "; remote readings come from the cache only");
-      }
-    }
     std::vector<LabelledSet> sets;
     for (const std::string& dir : options.sets) sets.push_back(load_labelled_set(dir));
 
     ProgressDisplay progress;
-    const EvalReport report = evaluate(sets, options.eval_modes, options.run, std::ref(progress));
+    const EvalReport report = evaluate(sets, options.eval_modes, options.reader, std::ref(progress),
+                                       [](const std::string& problem) {
+                                         // Cached readings still count: a comparison re-runs offline.
+                                         report_problem(problem + "; remote readings come from the cache only");
+                                       });
     if (!options.report_dir.empty()) {
       std::error_code error;
       std::filesystem::create_directories(options.report_dir, error);
@@ -99,7 +95,7 @@ int run_calibrate(CliOptions& options) {
     std::vector<LabelledSet> sets;
     for (const std::string& dir : options.sets) sets.push_back(load_labelled_set(dir));
     const CalibrationSummary s =
-        calibrate_local(sets, options.run.local, options.run.jobs, options.calibration_out,
+        calibrate_local(sets, options.reader.local, options.reader.jobs, options.calibration_out,
                         options.calibration_rows);
     std::cout << "fitted on " << s.candidates << " candidate readings of " << s.images << " images ("
               << s.right << " right); wrote " << options.calibration_out << "\n";

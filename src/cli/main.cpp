@@ -4,7 +4,7 @@
 #include "cli/eval_command.hpp"
 #include "crossocr/errors.hpp"
 #include "crossocr/output.hpp"
-#include "crossocr/runner.hpp"
+#include "crossocr/reader.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -125,15 +125,18 @@ int main(int argc, char** argv) {
   if (options.eval) return run_eval(options);
   if (options.calibrate) return run_calibrate(options);
 
-  if (options.run.mode != crossocr::Mode::kLocal) {
-    if (const std::string problem = resolve_api_key(options); !problem.empty()) {
-      // Vote and remote-with-fallback still answer, from the local side; plain remote cannot.
-      if (options.run.mode == crossocr::Mode::kRemote && !options.run.fallback_local) {
-        report_problem(problem);
-        return kExitConfig;
-      }
-      options.run.remote_unavailable = problem;
-    }
+  std::unique_ptr<crossocr::Reader> reader;
+  try {
+    reader = crossocr::Reader::open(options.reader);
+  } catch (const crossocr::ConfigError& e) {
+    report_problem(e.what());
+    return kExitConfig;
+  }
+  // Vote and remote-with-fallback still answer, from the local side; plain remote cannot.
+  if (options.reader.mode == crossocr::Mode::kRemote && !options.reader.fallback_local &&
+      !reader->remote_unavailable().empty()) {
+    report_problem(reader->remote_unavailable());
+    return kExitConfig;
   }
 
   std::vector<ImageSource> sources;
@@ -152,7 +155,7 @@ int main(int argc, char** argv) {
   const bool terminal = options.output_path.empty() && isatty(STDOUT_FILENO);
   ResultPrinter printer(out, options.format, sources.size(), terminal);
   try {
-    crossocr::run_batch(sources, options.run, [&](const ImageResult& r) { printer(r); });
+    reader->read_batch(sources, [&](const ImageResult& r) { printer(r); });
   } catch (const crossocr::ConfigError& e) {
     printer.finish();
     report_problem(e.what());
