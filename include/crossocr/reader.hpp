@@ -8,6 +8,7 @@
 // threads of its own.
 #pragma once
 
+#include "crossocr/errors.hpp"
 #include "crossocr/runner.hpp"
 
 #include <memory>

@@ -2,11 +2,15 @@
 # Installs the build into a temporary prefix, moves the prefix (an install must be relocatable),
 # builds a small program against it with pkg-config and with CMake's find_package, and reads the
 # seed strip with each, and with the installed CLI. Nothing may come from the source or build tree.
-#   install_test.sh BUILD_DIR SOURCE_DIR
+# The programs also read in remote and vote mode from a loopback provider (the tests' fake one,
+# answering with the seed's response).
+#   install_test.sh BUILD_DIR SOURCE_DIR FAKE_PROVIDER
 set -euo pipefail
-build=$1 source=$2
+build=$1 source=$2 fake_provider=$3
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+coproc PROVIDER { "$fake_provider"; }
+read -r base_url <&"${PROVIDER[0]}"
+trap 'exec {PROVIDER[1]}>&-; rm -rf "$work"' EXIT
 cmake --install "$build" --prefix "$work/staged" >/dev/null
 mv "$work/staged" "$work/prefix"
 prefix=$work/prefix
@@ -22,12 +26,15 @@ pc_dir=$(dirname "$(find "$prefix" -name crossocr.pc | head -n1)")
 lib_dir=$(dirname "$(find "$prefix" -name 'libcrossocr.so' | head -n1)")
 g++ -std=c++20 "$source/tests/install/read_seed.cpp" -o "$work/with_pkg_config" \
   $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs crossocr) -Wl,-rpath,"$lib_dir"
-expect_seed "$work/with_pkg_config" "$work/seed.png"
+expect_seed "$work/with_pkg_config" "$work/seed.png" local
+expect_seed "$work/with_pkg_config" "$work/seed.png" remote "$base_url"
+expect_seed "$work/with_pkg_config" "$work/seed.png" vote "$base_url"
 
 cmake -S "$source/tests/install" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$work/cmake-build" >/dev/null
-expect_seed "$work/cmake-build/read_seed" "$work/seed.png"
+expect_seed "$work/cmake-build/read_seed" "$work/seed.png" local
+expect_seed "$work/cmake-build/read_seed" "$work/seed.png" vote "$base_url"
 
 expect_seed "$prefix/bin/crossocr" "$work/seed.png"
 # Without its models the installed copy refuses to run, naming where it looked.

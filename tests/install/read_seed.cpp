@@ -1,18 +1,33 @@
 // A program a user would write against the installed library: public headers only.
-#include <crossocr/image_loader.hpp>
-#include <crossocr/local_engine.hpp>
+//   read_seed IMAGE local|remote|vote [BASE_URL]
+#include <crossocr/reader.hpp>
 
 #include <iostream>
+#include <string>
 
 int main(int argc, char** argv) {
-  if (argc != 2) return 2;
-  const crossocr::LoadedImage image = crossocr::load_image(argv[1]);
-  if (!image.ok()) {
-    std::cerr << image.error << "\n";
-    return 1;
+  if (argc < 3) return 2;
+  const std::string mode = argv[2];
+  crossocr::ReaderOptions options;
+  options.mode = mode == "vote" ? crossocr::Mode::kVote
+                 : mode == "remote" ? crossocr::Mode::kRemote
+                                    : crossocr::Mode::kLocal;
+  if (argc > 3) {
+    options.remote = crossocr::for_provider("llamacpp");  // a keyless, OpenAI-compatible server
+    options.remote.base_url = argv[3];
+    options.use_cache = false;
   }
-  crossocr::LocalEngine engine(crossocr::LocalOptions{});
-  const crossocr::Reading reading = engine.read(image);
-  std::cout << reading.text << "\n";
-  return reading.ok() ? 0 : 1;
+  try {
+    const auto reader = crossocr::Reader::open(options);
+    const crossocr::ImageResult result = reader->read(crossocr::ImageSource{argv[1]});
+    if (!result.ok()) {
+      std::cerr << result.reading.error << "\n";
+      return 1;
+    }
+    std::cout << result.reading.text << "\n";
+    return result.verdict && result.verdict->status != crossocr::VerdictStatus::kAgree ? 1 : 0;
+  } catch (const crossocr::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 3;
+  }
 }
