@@ -110,28 +110,14 @@ StripInput strip_input(const cv::Mat& bgr) {
 }  // namespace
 
 NetworkReading StripRecognizer::read(const cv::Mat& bgr, const std::string& charset) {
-  NetworkReading out;
-  Reading& reading = out.reading;
-  reading.engine = "local";
-  reading.variant = "recognizer";
-  reading.confidence_source = "glyphs";
   const StripInput strip = strip_input(bgr);
   impl_->net.setInput(cv::dnn::blobFromImage(strip.input));
   const cv::Mat logits = impl_->net.forward();  // 1 x classes x 1 x T
   const int classes = logits.size[1], steps = logits.size[3];
   CtcDecoded decoded = ctc_greedy_decode(logits.ptr<float>(), classes, steps, symbols(),
                                          classes_within(symbols(), charset));
-  reading.glyphs = std::move(decoded.glyphs);
-  place_glyph_boxes(reading.glyphs, decoded.step_spans, static_cast<double>(strip.width) / steps,
-                    strip.pad, bgr.size());
-  out.path_log_probability = decoded.path_log_probability;
-  double sum = 0.0;
-  for (const Glyph& g : reading.glyphs) {
-    reading.text += g.text;
-    sum += g.confidence;
-  }
-  reading.confidence = reading.glyphs.empty() ? 0.0 : sum / reading.glyphs.size();
-  return out;
+  return network_reading(std::move(decoded), static_cast<double>(strip.width) / steps, strip.pad,
+                         bgr.size(), "recognizer");
 }
 
 std::string default_recognizer_path() { return default_model_path("strip_recognizer.onnx"); }

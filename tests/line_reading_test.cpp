@@ -84,7 +84,12 @@ Candidate network_candidate(ReaderKind reader, const std::string& text, double p
   Candidate c;
   c.reader = reader;
   c.reading.text = text;
-  for (char ch : text) c.reading.glyphs.push_back(Glyph{std::string(1, ch), 0.9});
+  for (char ch : text) {
+    Glyph g;
+    g.text = std::string(1, ch);
+    g.confidence = 0.9;
+    c.reading.glyphs.push_back(g);
+  }
   c.path_log_probability = std::log(path_probability);
   return c;
 }

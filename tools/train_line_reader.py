@@ -34,7 +34,7 @@ import torch.nn as nn
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_recognizer import StripGenerator, find_fonts  # noqa: E402  (CAPTCHA styles, fonts)
+from train_recognizer import StripGenerator, find_fonts, greedy  # noqa: E402  (CAPTCHA styles, fonts, CTC)
 
 # Class k+1 is CHARSET[k]; class 0 is CTC's blank. The C++ reader reads this list from the model's
 # side file (line_reader.json), so the two cannot drift apart.
@@ -538,15 +538,7 @@ class Batches(torch.utils.data.IterableDataset):
 
 
 def decode(logits):
-    out = []
-    for row in logits.argmax(1)[:, 0, :].tolist():
-        s, prev = [], 0
-        for k in row:
-            if k != prev and k != 0:
-                s.append(CHARSET[k - 1])
-            prev = k
-        out.append("".join(s))
-    return out
+    return greedy(logits, CHARSET)
 
 
 def evaluate(model, val):

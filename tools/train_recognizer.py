@@ -401,14 +401,15 @@ class Batches(torch.utils.data.IterableDataset):
                    torch.tensor(lengths))
 
 
-def greedy(logits):
+def greedy(logits, charset=CHARSET):
+    """Best class per step, repeats merged, blanks (class 0) dropped; class k is charset[k - 1]."""
     best = logits.argmax(1)[:, 0, :]  # N x T
     out = []
     for row in best.tolist():
         s, prev = [], 0
         for k in row:
             if k != prev and k != 0:
-                s.append(CHARSET[k - 1])
+                s.append(charset[k - 1])
             prev = k
         out.append("".join(s))
     return out

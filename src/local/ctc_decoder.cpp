@@ -84,4 +84,23 @@ void place_glyph_boxes(std::vector<Glyph>& glyphs, const std::vector<std::pair<i
   }
 }
 
+NetworkReading network_reading(CtcDecoded decoded, double step_width, double x0, cv::Size image,
+                               const std::string& variant) {
+  NetworkReading out;
+  Reading& r = out.reading;
+  r.engine = "local";
+  r.variant = variant;
+  r.confidence_source = "glyphs";
+  r.glyphs = std::move(decoded.glyphs);
+  place_glyph_boxes(r.glyphs, decoded.step_spans, step_width, x0, image);
+  out.path_log_probability = decoded.path_log_probability;
+  double sum = 0.0;
+  for (const Glyph& g : r.glyphs) {
+    r.text += g.text;
+    sum += g.confidence;
+  }
+  r.confidence = r.glyphs.empty() ? 0.0 : sum / r.glyphs.size();
+  return out;
+}
+
 }  // namespace crossocr

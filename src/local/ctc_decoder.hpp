@@ -41,4 +41,9 @@ std::vector<bool> classes_within(const std::vector<std::string>& symbols, const 
 void place_glyph_boxes(std::vector<Glyph>& glyphs, const std::vector<std::pair<int, int>>& step_spans,
                        double step_width, double x0, cv::Size image);
 
+// A network's reading from its decoded glyphs: boxes placed in the image (see place_glyph_boxes),
+// text and mean glyph confidence, the path probability kept for calibration.
+NetworkReading network_reading(CtcDecoded decoded, double step_width, double x0, cv::Size image,
+                               const std::string& variant);
+
 }  // namespace crossocr

@@ -63,11 +63,6 @@ std::unique_ptr<LineReader> LineReader::load(const std::string& onnx_path) {
 }
 
 NetworkReading LineReader::read(const cv::Mat& image, const std::string& charset) {
-  NetworkReading out;
-  Reading& reading = out.reading;
-  reading.engine = "local";
-  reading.variant = "line-reader";
-  reading.confidence_source = "glyphs";
   const Impl& m = *impl_;
 
   // As in training: 32 px high at the line's aspect (area when shrinking, linear when
@@ -103,18 +98,9 @@ NetworkReading LineReader::read(const cv::Mat& image, const std::string& charset
     decoded.glyphs.erase(decoded.glyphs.begin());
     decoded.step_spans.erase(decoded.step_spans.begin());
   }
-  reading.glyphs = std::move(decoded.glyphs);
   // A step covers `downsample` input columns, i.e. that many times the resize factor in the image.
   const double step_width = m.downsample * double(bgr.cols) / width;
-  place_glyph_boxes(reading.glyphs, decoded.step_spans, step_width, 0.0, bgr.size());
-  out.path_log_probability = decoded.path_log_probability;
-  double sum = 0.0;
-  for (const Glyph& g : reading.glyphs) {
-    reading.text += g.text;
-    sum += g.confidence;
-  }
-  reading.confidence = reading.glyphs.empty() ? 0.0 : sum / reading.glyphs.size();
-  return out;
+  return network_reading(std::move(decoded), step_width, 0.0, bgr.size(), "line-reader");
 }
 
 std::string default_line_reader_path() { return default_model_path("line_reader.onnx"); }
