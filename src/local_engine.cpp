@@ -47,6 +47,11 @@ void measure_ink_heights(Reading& reading, const Variant& variant) {
 // When the networks' best candidate is this probable, Tesseract is not asked: it would cost more
 // than the whole rest of the read for a reading it almost never changes.
 constexpr double kSureWithoutTesseract = 0.97;
+// Nor when the strip recogniser read a code of 4-7 letters and digits with every letter at least
+// this probable and the line reader saw a code too: on CAPTCHA-like strips Tesseract rarely
+// improves on it (the generated lines the calibration is fitted on are harder for it than real
+// CAPTCHAs, so its calibrated probability alone would send nearly every strip to Tesseract).
+constexpr double kStripRecognizerSure = 0.65;
 
 Reading finished(Reading reading, std::chrono::steady_clock::time_point start) {
   reading.latency_ms =
@@ -80,6 +85,15 @@ Reading most_probable(const LineEvidence& evidence, const Calibration& calibrati
   return out;
 }
 
+bool strip_recognizer_sure(const LineEvidence& evidence, const Reading& chosen) {
+  for (const Candidate& c : evidence.candidates) {
+    const std::string& t = c.reading.text;
+    if (c.reader != ReaderKind::kStrip || t != chosen.text || t.size() < 4 || t.size() > 7) continue;
+    return weakest_glyph(c.reading) >= kStripRecognizerSure;
+  }
+  return false;
+}
+
 // The strip recogniser reads codes of 0-9 A-Z a-z; it is asked when the line reader saw one, or
 // could not make out what it saw (a CAPTCHA it was not trained for). A line the line reader is
 // sure holds spaces or punctuation is not the recogniser's to read.
@@ -99,6 +113,20 @@ void trim_spaces(Reading& reading) {
   while (!reading.glyphs.empty() && blank(reading.glyphs.front().text)) reading.glyphs.erase(reading.glyphs.begin());
   const auto first = reading.text.find_first_not_of(" \t\n");
   reading.text = first == std::string::npos ? "" : reading.text.substr(first, reading.text.find_last_not_of(" \t\n") - first + 1);
+}
+
+// Spaces or punctuation: a label, whose spaces are words' (not a widely spaced code).
+bool looks_like_label(const std::string& text) { return text.find_first_of(" .,:;-/@#%+()") != std::string::npos; }
+
+// Letters without digits: words, where Tesseract's dictionaries help.
+bool looks_like_words(const std::string& text) {
+  const auto letters = std::count_if(text.begin(), text.end(), [](unsigned char c) { return std::isalpha(c); });
+  return letters >= 2 && std::none_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+bool line_reader_saw(const LineEvidence& evidence, bool (*kind)(const std::string&)) {
+  return std::any_of(evidence.candidates.begin(), evidence.candidates.end(),
+                     [&](const Candidate& c) { return c.reader == ReaderKind::kLine && kind(c.reading.text); });
 }
 
 void add_tesseract_candidate(LineEvidence& evidence, Reading reading) {
@@ -173,14 +201,11 @@ LineEvidence LocalEngine::network_evidence(const cv::Mat& line) {
   return evidence;
 }
 
-void LocalEngine::add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& line, bool all_variants) {
+void LocalEngine::add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& line) {
   PreprocessOptions preprocessing = options_.preprocess;
   preprocessing.layout = Layout::kStrip;
   const Preprocessed prepared = preprocess(line, preprocessing);
-  // A line the line reader read with spaces or punctuation is a label, not a widely spaced code.
-  const bool label = std::any_of(evidence.candidates.begin(), evidence.candidates.end(), [](const Candidate& c) {
-    return c.reader == ReaderKind::kLine && c.reading.text.find_first_of(" .,:;-/@#%+()") != std::string::npos;
-  });
+  const bool label = line_reader_saw(evidence, looks_like_label);
   int reads = 0;
   bool agreed = false;
   for (const Variant& variant : prepared.variants) {
@@ -193,10 +218,10 @@ void LocalEngine::add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& 
     agreed = std::any_of(evidence.candidates.begin(), evidence.candidates.end(),
                          [&](const Candidate& c) { return c.reading.text == candidate.text; });
     add_tesseract_candidate(evidence, std::move(candidate));
-    if (agreed && !all_variants) break;
+    if (agreed) break;
   }
   // No agreement: the first variant once more with English dictionaries, for words.
-  if (!agreed && !prepared.variants.empty()) {
+  if (!agreed && line_reader_saw(evidence, looks_like_words) && !prepared.variants.empty()) {
     Reading words = tesseract_.recognize_words(prepared.variants.front());
     if (words.ok()) add_tesseract_candidate(evidence, std::move(words));
   }
@@ -212,9 +237,9 @@ Reading LocalEngine::read_line(const cv::Mat& line) {
   LineEvidence evidence = network_evidence(line);
   if (!evidence.candidates.empty()) {
     Reading best = most_probable(evidence, *calibration_);
-    if (best.confidence >= kSureWithoutTesseract) return best;
+    if (best.confidence >= kSureWithoutTesseract || strip_recognizer_sure(evidence, best)) return best;
   }
-  add_tesseract_evidence(evidence, line, false);
+  add_tesseract_evidence(evidence, line);
   if (evidence.candidates.empty()) {
     Reading none;
     none.engine = "local";
@@ -232,7 +257,7 @@ std::vector<std::pair<std::vector<double>, std::string>> LocalEngine::calibratio
   for (std::size_t i = 0; i < evidence.candidates.size(); ++i) {
     rows.emplace_back(candidate_features(evidence, i), evidence.candidates[i].reading.text);
   }
-  add_tesseract_evidence(evidence, image.pixels, false);
+  add_tesseract_evidence(evidence, image.pixels);
   for (std::size_t i = 0; i < evidence.candidates.size(); ++i) {
     rows.emplace_back(candidate_features(evidence, i), evidence.candidates[i].reading.text);
   }

@@ -56,19 +56,18 @@ TEST_P(Accuracy, StaysAboveItsFloor) {
   EXPECT_GE(s.rate(), GetParam().exact) << s.exact << "/" << s.images;
 }
 
-// The bundled copies are the shared sets' first images (all of xor-strips and pycaptcha-upper,
-// 50 of each other CAPTCHA set); measured on them: xor-strips 95.3%, keras-captcha 88%,
-// svg-captcha 84%, svg-captcha-upper 92%, pycaptcha-upper 80.0%, tesseract-testing 53.8%.
+// The bundled copies are the shared sets' first images (all of xor-strips, pycaptcha-upper and the
+// two label sets, 50 of each other CAPTCHA set); models/README.md has what this version reads.
 INSTANTIATE_TEST_SUITE_P(BundledSets, Accuracy,
                          ::testing::Values(Floor{"seed", 1.0}, Floor{"xor-strips", 0.93},
-                                           Floor{"keras-captcha", 0.86},
-                                           Floor{"svg-captcha", 0.80},
+                                           Floor{"keras-captcha", 0.84},
+                                           Floor{"svg-captcha", 0.82},
                                            Floor{"svg-captcha-upper", 0.88},
                                            Floor{"pycaptcha-upper", 0.77},
                                            Floor{"tesseract-testing", 0.50},
-                                           Floor{"printed-labels", 0.80},
+                                           Floor{"printed-labels", 0.89},
                                            Floor{"trial-labels", 1.0},
-                                           Floor{"multiline-labels", 0.50}),
+                                           Floor{"multiline-labels", 0.62}),
                          [](const ::testing::TestParamInfo<Floor>& info) {
                            std::string name = info.param.set;
                            std::replace(name.begin(), name.end(), '-', '_');
@@ -89,7 +88,7 @@ TEST(Calibration, LocalConfidenceMeansWhatItSaysOnTheBundledLabelSets) {
   ASSERT_EQ(report["summary"].size(), 2u);
   for (const auto& s : report["summary"]) {
     const auto& m = s;
-    EXPECT_LE(m["calibration_error"].get<double>(), 0.10) << s["set"];
+    EXPECT_LE(m["calibration_error"].get<double>(), 0.13) << s["set"];
     EXPECT_GE(m["unflagged_accuracy"].get<double>(), 0.97) << s["set"];
     EXPECT_FALSE(m["reliability"].empty());
   }

@@ -57,7 +57,7 @@ class LocalEngine : public Engine {
   Reading read_lines(const cv::Mat& image, bool split);
   Reading read_line(const cv::Mat& line);
   LineEvidence network_evidence(const cv::Mat& line);
-  void add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& line, bool all_variants);
+  void add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& line);
   void mark_words(LineEvidence& evidence);
 
   std::shared_ptr<StripRecognizer> recognizer_;  // null when there is none

@@ -16,8 +16,8 @@
 namespace crossocr {
 namespace {
 
-constexpr int kVersion = 4;
-constexpr std::size_t kBlock = 19;               // features per reader kind
+constexpr int kVersion = 5;
+constexpr std::size_t kBlock = 20;               // features per reader kind
 constexpr std::size_t kFeatures = 3 * kBlock;    // line, strip, Tesseract
 
 std::string lower(std::string s) {
@@ -68,7 +68,9 @@ double clamp_log(double x) { return std::clamp(x, -20.0, 0.0) / 10.0; }
 //    different code; 13 the text is code-shaped (4-7 letters and digits); 14 the text is made of
 //    dictionary words; 15 how many other readers read it but for spaces; 16 how many more spaces
 //    it has than such a reading; 17 the least edit distance to another reader's text, over its
-//    length (how far the readers are apart); 18 the log of the mean glyph confidence.
+//    length (how far the readers are apart); 18 the log of the mean glyph confidence; 19 feature 1
+//    times feature 10 (a network sure of a code the line reader cannot make out is a CAPTCHA
+//    specialist at work; one the line reader is sure of otherwise is likely wrong).
 std::vector<double> candidate_features(const LineEvidence& evidence, std::size_t i) {
   const Candidate& c = evidence.candidates[i];
   const std::string& text = c.reading.text;
@@ -120,6 +122,7 @@ std::vector<double> candidate_features(const LineEvidence& evidence, std::size_t
   double mean = 0.0;
   for (const Glyph& g : c.reading.glyphs) mean += g.confidence;
   b[18] = c.reading.glyphs.empty() ? -1.0 : clamp_log(std::log(std::max(mean / c.reading.glyphs.size(), 1e-9)));
+  b[19] = b[1] * b[10];
   return f;
 }
 
