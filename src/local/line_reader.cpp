@@ -26,6 +26,8 @@ std::vector<std::string> utf8_characters(const std::string& text) {
   return out;
 }
 
+constexpr int kWidthBucket = 32;  // a multiple of every network's downsampling
+
 }  // namespace
 
 struct LineReader::Impl {
@@ -77,7 +79,10 @@ NetworkReading LineReader::read(const cv::Mat& image, const std::string& charset
                                m.max_width);
   cv::Mat line;
   cv::resize(bgr, line, {width, m.height}, 0, 0, bgr.rows > m.height ? cv::INTER_AREA : cv::INTER_LINEAR);
-  const int pad = (m.downsample - width % m.downsample) % m.downsample;
+  // Right-padded to a multiple of 32 columns (training padded each batch to its widest line the
+  // same way): OpenCV's dnn reallocates the network whenever the input shape changes, which cost
+  // more than the forward pass itself when every line had its own width.
+  const int pad = (kWidthBucket - width % kWidthBucket) % kWidthBucket;
   if (pad) cv::copyMakeBorder(line, line, 0, 0, 0, pad, cv::BORDER_REPLICATE);
   double lo = 0, hi = 0;
   cv::minMaxLoc(line.reshape(1), &lo, &hi);
