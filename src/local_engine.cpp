@@ -13,8 +13,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <filesystem>
 #include <cmath>
+#include <filesystem>
 #include <optional>
 
 namespace crossocr {
@@ -47,10 +47,11 @@ void measure_ink_heights(Reading& reading, const Variant& variant) {
 // When the networks' best candidate is this probable, Tesseract is not asked: it would cost more
 // than the whole rest of the read for a reading it almost never changes.
 constexpr double kSureWithoutTesseract = 0.97;
-// Nor when the strip recogniser read a code of 4-7 letters and digits with every letter at least
-// this probable and the line reader saw a code too: on CAPTCHA-like strips Tesseract rarely
-// improves on it (the generated lines the calibration is fitted on are harder for it than real
-// CAPTCHAs, so its calibrated probability alone would send nearly every strip to Tesseract).
+// Nor when the most probable text is the strip recogniser's code of 4-7 letters and digits with
+// every letter at least this probable (it is asked only when the line reader saw a code or could
+// not make the line out): on CAPTCHA-like strips Tesseract rarely improves on it, and the
+// generated lines the calibration is fitted on are harder for it than real CAPTCHAs, so the
+// calibrated probability alone would send nearly every strip to Tesseract.
 constexpr double kStripRecognizerSure = 0.65;
 
 Reading finished(Reading reading, std::chrono::steady_clock::time_point start) {

@@ -18,7 +18,6 @@ constexpr double kMinBandShare = 0.35;
 
 struct Band {
   int top, bottom;  // rows [top, bottom)
-  long ink;
 };
 
 std::vector<Band> core_bands(const std::vector<int>& profile) {
@@ -27,9 +26,8 @@ std::vector<Band> core_bands(const std::vector<int>& profile) {
   std::vector<Band> bands;
   for (int y = 0; y < static_cast<int>(profile.size()); ++y) {
     if (profile[y] < threshold) continue;
-    if (bands.empty() || bands.back().bottom < y) bands.push_back({y, y + 1, 0});
+    if (bands.empty() || bands.back().bottom < y) bands.push_back({y, y + 1});
     bands.back().bottom = y + 1;
-    bands.back().ink += profile[y];
   }
   if (bands.empty()) return bands;
   int tallest = 0;
@@ -81,7 +79,7 @@ TextLines find_text_lines(const cv::Mat& bgr) {
     out.image = rotate_image(bgr, out.skew_degrees);
     ink = rotate_image(ink, out.skew_degrees) > 127;
   }
-  // The frame's few rows and columns often hold a border or the edge of the next label.
+  // The outermost columns often hold a border or the edge of the next label.
   std::vector<int> profile(ink.rows, 0);
   const int margin = std::min(2, ink.cols / 8);
   for (int y = 0; y < ink.rows; ++y) {
