@@ -198,7 +198,7 @@ LineEvidence LocalEngine::network_evidence(const cv::Mat& line) {
     NetworkReading r = recognizer_->read(line, charset);
     evidence.candidates.push_back(Candidate{ReaderKind::kStrip, std::move(r.reading), r.path_log_probability});
   }
-  mark_words(evidence);
+  mark_words(evidence, 0);
   return evidence;
 }
 
@@ -207,6 +207,7 @@ void LocalEngine::add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& 
   preprocessing.layout = Layout::kStrip;
   const Preprocessed prepared = preprocess(line, preprocessing);
   const bool label = line_reader_saw(evidence, looks_like_label);
+  const std::size_t networks = evidence.candidates.size();  // already marked as words or not
   int reads = 0;
   bool agreed = false;
   for (const Variant& variant : prepared.variants) {
@@ -227,11 +228,14 @@ void LocalEngine::add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& 
     if (words.ok()) add_tesseract_candidate(evidence, std::move(words));
   }
   evidence.tesseract_ran = true;
-  mark_words(evidence);
+  mark_words(evidence, networks);
 }
 
-void LocalEngine::mark_words(LineEvidence& evidence) {
-  for (Candidate& c : evidence.candidates) c.word = tesseract_.is_word(c.reading.text);
+void LocalEngine::mark_words(LineEvidence& evidence, std::size_t from) {
+  for (std::size_t i = from; i < evidence.candidates.size(); ++i) {
+    Candidate& c = evidence.candidates[i];
+    c.word = tesseract_.is_word(c.reading.text);
+  }
 }
 
 Reading LocalEngine::read_line(const cv::Mat& line) {

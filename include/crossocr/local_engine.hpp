@@ -58,7 +58,7 @@ class LocalEngine : public Engine {
   Reading read_line(const cv::Mat& line);
   LineEvidence network_evidence(const cv::Mat& line);
   void add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& line);
-  void mark_words(LineEvidence& evidence);
+  void mark_words(LineEvidence& evidence, std::size_t from);  // candidates from `from` on
 
   std::shared_ptr<StripRecognizer> recognizer_;  // null when there is none
   std::shared_ptr<LineReader> line_reader_;      // null when there is none

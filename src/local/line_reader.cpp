@@ -1,5 +1,6 @@
 #include "local/line_reader.hpp"
 
+#include "crossocr/alignment.hpp"
 #include "crossocr/errors.hpp"
 #include "local/model_path.hpp"
 
@@ -14,15 +15,10 @@
 namespace crossocr {
 namespace {
 
-// Splits UTF-8 text into its characters.
+// The classes' characters, each as UTF-8.
 std::vector<std::string> utf8_characters(const std::string& text) {
   std::vector<std::string> out;
-  for (std::size_t i = 0; i < text.size();) {
-    const unsigned char lead = static_cast<unsigned char>(text[i]);
-    const std::size_t n = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    out.push_back(text.substr(i, n));
-    i += n;
-  }
+  for (char32_t c : to_code_points(text)) out.push_back(to_utf8(std::u32string(1, c)));
   return out;
 }
 
