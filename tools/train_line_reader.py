@@ -196,8 +196,9 @@ KEYS = ["Ref", "Invoice", "Order", "Item", "Batch", "Lot", "Model", "Total", "Ga
 class LineGenerator:
     """Draws a labelled line image: printed labels, photographed words, or a CAPTCHA-like strip."""
 
-    def __init__(self, fonts, seed, words, svg_strips=(), captcha_share=0.12):
+    def __init__(self, fonts, seed, words, svg_strips=(), captcha_share=0.12, mild_share=0.0):
         self.rng = random.Random(seed)
+        self.mild_share = mild_share
         self.np = np.random.default_rng(seed)
         self.fonts = fonts
         self.text = TextSampler(self.rng, words)
@@ -311,9 +312,13 @@ class LineGenerator:
             return None
         return mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
 
-    def printed(self, text):
-        """A label or a photographed word: ink on a ground, margins, geometry and camera damage."""
+    def printed(self, text, mild=False):
+        """A label or a photographed word: ink on a ground, margins, geometry and camera damage.
+        `mild`: a printed label as a scanner or a careful photo gives it (flat ground, a slight
+        tilt, light blur and JPEG), the ordinary case the heavy damage of training hides."""
         r = self.rng
+        if mild:
+            return self.mild_label(text)
         path = self.face_for(text)
         if path is None:
             return None
@@ -351,6 +356,39 @@ class LineGenerator:
             img = self.neighbours(img, ink_colour, size)
         img = self.geometry(np.clip(img, 0, 255).astype(np.uint8))
         return self.camera(img)
+
+    def mild_label(self, text):
+        r = self.rng
+        path = self.face_for(text)
+        if path is None:
+            return None
+        size = r.randint(16, 48)
+        mask = self.render_text(text, path, size, 0)
+        if mask is None:
+            return None
+        th, tw = mask.shape
+        top, bottom, left, right = (int(size * r.uniform(0.1, 0.6)) for _ in range(4))
+        h, w = th + top + bottom, tw + left + right
+        ground_colour, ink_colour = self.colours() if r.random() < 0.3 else \
+            (tuple(r.randint(200, 255) for _ in range(3)), tuple(r.randint(0, 80) for _ in range(3)))
+        canvas = np.empty((h, w, 3), np.float32)
+        canvas[:] = ground_colour
+        full = np.zeros((h, w), np.float32)
+        full[top:top + th, left:left + tw] = mask
+        img = canvas * (1 - full[..., None]) + np.array(ink_colour, np.float32) * full[..., None]
+        img = np.clip(img, 0, 255).astype(np.uint8)
+        if r.random() < 0.5:
+            angle = r.uniform(-2, 2)
+            m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+            img = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        if r.random() < 0.4:
+            img = cv2.GaussianBlur(img, (0, 0), r.uniform(0.3, 0.9))
+        if r.random() < 0.2:
+            img = np.clip(img + self.np.normal(0, r.uniform(2, 6), img.shape), 0, 255).astype(np.uint8)
+        if r.random() < 0.5:
+            ok, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, r.randint(50, 95)])
+            img = cv2.imdecode(enc, cv2.IMREAD_COLOR)
+        return img
 
     def edge_fragments(self, full, path, size, left, right, top, th):
         """Part of a neighbouring letter cut by the crop at the left or right edge, as in words
@@ -457,7 +495,7 @@ class LineGenerator:
             if self.rng.random() < self.captcha_share:
                 return self.captcha()
             text = self.text.sample()
-            img = self.printed(text)
+            img = self.printed(text, mild=self.rng.random() < self.mild_share)
             if img is not None and img.shape[0] >= 4 and img.shape[1] >= 4:
                 return img, text
 
@@ -566,10 +604,10 @@ def export(model, checkpoint, out):
     print(f"wrote {out}", flush=True)
 
 
-def dump_set(fonts, words, svg_strips, seed, count, folder, captcha_share):
+def dump_set(fonts, words, svg_strips, seed, count, folder, captcha_share, mild_share):
     """A labelled set in crossocr eval's format, for fitting the local reader's calibration."""
     os.makedirs(folder, exist_ok=True)
-    gen = LineGenerator(fonts, seed, words, svg_strips, captcha_share=captcha_share)
+    gen = LineGenerator(fonts, seed, words, svg_strips, captcha_share=captcha_share, mild_share=mild_share)
     with open(os.path.join(folder, "labels.tsv"), "w", encoding="utf-8") as labels:
         for i in range(count):
             img, text = gen.sample()
@@ -597,6 +635,8 @@ def main():
     ap.add_argument("--dump-set", default="", help="no training: write a generated labelled set here")
     ap.add_argument("--count", type=int, default=1000)
     ap.add_argument("--captcha-share", type=float, default=0.12)
+    ap.add_argument("--mild-share", type=float, default=0.0,
+                    help="--dump-set: the share of printed lines drawn with mild damage only")
     args = ap.parse_args()
 
     fonts = find_fonts()
@@ -607,7 +647,7 @@ def main():
             svg_strips = [(d["text"], d["svg"]) for d in map(json.loads, f)]
     print(f"{sum(map(len, fonts))} faces in {len(fonts)} families, {len(words)} words", flush=True)
     if args.dump_set:
-        dump_set(fonts, words, svg_strips, args.seed, args.count, args.dump_set, args.captcha_share)
+        dump_set(fonts, words, svg_strips, args.seed, args.count, args.dump_set, args.captcha_share, args.mild_share)
         return
 
     torch.manual_seed(args.seed)
