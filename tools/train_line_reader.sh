@@ -15,7 +15,11 @@ py --minutes "${MINUTES:-95}" --seed 21 --lr 2e-3 --checkpoint "$work/line1.pt" 
 cp "$work/line1.onnx" models/line_reader.onnx
 cp "$work/line1.json" models/line_reader.json
 
-# Calibration: 3000 generated lines (a quarter CAPTCHA-like), read by the built engine.
+# Calibration: 3000 generated lines (half CAPTCHA-like, svg-captcha strips among them), read by
+# the built engine.
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j2 --target crossocr_cli >&2
-py --dump-set "$work/calibration-set" --count 3000 --seed 777 --captcha-share 0.25
+[ -d "$work/node_modules/svg-captcha" ] || npm install --prefix "$work" --no-save --silent svg-captcha@1.4.0
+NODE_PATH="$work/node_modules" node tools/training/svg_captcha_strips.js 3000 12 > "$work/svg_calibration.jsonl"
+py --dump-set "$work/calibration-set" --count 3000 --seed 777 --captcha-share 0.5 \
+  --svg-strips "$work/svg_calibration.jsonl"
 build/crossocr calibrate "$work/calibration-set" --out models/local_calibration.json
