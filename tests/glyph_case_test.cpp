@@ -1,4 +1,4 @@
-#include "glyph_case.hpp"
+#include "local/glyph_case.hpp"
 
 #include <gtest/gtest.h>
 

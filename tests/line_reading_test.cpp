@@ -2,7 +2,7 @@
 // calibration, and the local engine reading ordinary labels line by line.
 #include "crossocr/evaluation.hpp"
 #include "crossocr/image_loader.hpp"
-#include "crossocr/local_engine.hpp"
+#include "local/local_engine.hpp"
 #include "crossocr/errors.hpp"
 #include "local/calibration.hpp"
 #include "local/ctc_decoder.hpp"

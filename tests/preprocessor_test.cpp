@@ -1,4 +1,4 @@
-#include "crossocr/preprocessor.hpp"
+#include "local/preprocessor.hpp"
 
 #include "crossocr/image_loader.hpp"
 #include "test_support.hpp"

@@ -1,5 +1,5 @@
 // RemoteEngine against a real HTTP server on loopback: what comes back and what was sent.
-#include "crossocr/remote_engine.hpp"
+#include "remote/remote_engine.hpp"
 
 #include "crossocr/image_loader.hpp"
 #include "fake_provider.hpp"

@@ -1,5 +1,5 @@
 #include "crossocr/errors.hpp"
-#include "crossocr/runner.hpp"
+#include "batch/runner.hpp"
 
 #include "test_support.hpp"
 
@@ -26,7 +26,7 @@ TEST(Runner, ResultsComeInInputOrderWithBadInputsAmongGoodOnes) {
   }
   batch.push_back(testing::kSeedStrip);
 
-  RunOptions options;
+  ReaderOptions options;
   options.jobs = 2;
   std::vector<ImageResult> results;
   run_batch(paths(batch), options, [&](const ImageResult& r) { results.push_back(r); });
@@ -48,7 +48,7 @@ TEST(Runner, ResultsComeInInputOrderWithBadInputsAmongGoodOnes) {
 }
 
 TEST(Runner, ReadsImagesHeldInMemory) {
-  RunOptions options;
+  ReaderOptions options;
   std::vector<ImageSource> sources = {ImageSource{"-", testing::read_bytes(testing::kSeedStrip), true}};
   std::vector<ImageResult> results;
   run_batch(sources, options, [&](const ImageResult& r) { results.push_back(r); });
@@ -59,7 +59,7 @@ TEST(Runner, ReadsImagesHeldInMemory) {
 
 TEST(Runner, MisconfigurationStopsTheBatchWithAConfigError) {
   ScratchDir empty;
-  RunOptions options;
+  ReaderOptions options;
   options.local.tesseract.tessdata_dir = empty.path().string();
   std::size_t delivered = 0;
   EXPECT_THROW(run_batch(paths({testing::kSeedStrip, testing::kSeedStrip}), options,
@@ -69,7 +69,7 @@ TEST(Runner, MisconfigurationStopsTheBatchWithAConfigError) {
 }
 
 TEST(Runner, VoteWithoutARemoteSideGivesLocalOnlyVerdictsInOrder) {
-  RunOptions options;
+  ReaderOptions options;
   options.mode = Mode::kVote;
   options.remote.offline_reason = "no API key";
   std::vector<ImageResult> results;

@@ -1,9 +1,9 @@
-#include "strip_recognizer.hpp"
+#include "local/strip_recognizer.hpp"
 
 #include "crossocr/alignment.hpp"
 #include "crossocr/errors.hpp"
 #include "crossocr/image_loader.hpp"
-#include "crossocr/local_engine.hpp"
+#include "local/local_engine.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>

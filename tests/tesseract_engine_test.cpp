@@ -1,7 +1,7 @@
 #include "crossocr/errors.hpp"
 #include "crossocr/image_loader.hpp"
-#include "crossocr/local_engine.hpp"
-#include "crossocr/tesseract_engine.hpp"
+#include "local/local_engine.hpp"
+#include "local/tesseract_engine.hpp"
 
 #include "test_support.hpp"
 

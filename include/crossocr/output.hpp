@@ -1,8 +1,8 @@
-// Output formats: the one place where results become text or JSON.
+// Results as JSON, and the labels.tsv escapes that keep one result on one text line.
 #pragma once
 
 #include "crossocr/reading.hpp"
-#include "crossocr/runner.hpp"
+#include "crossocr/reader.hpp"
 
 #include <string>
 #include <string_view>

@@ -9,13 +9,50 @@
 #pragma once
 
 #include "crossocr/errors.hpp"
-#include "crossocr/runner.hpp"
+#include "crossocr/image_loader.hpp"
+#include "crossocr/options.hpp"
+#include "crossocr/reading.hpp"
+#include "crossocr/reconciler.hpp"
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace crossocr {
+
+enum class Mode { kLocal, kRemote, kVote };
+
+// One input of a batch: a path, or bytes already read (standard input).
+struct ImageSource {
+  std::string name;                 // what results and errors call it ("-" for standard input)
+  std::vector<std::uint8_t> bytes;  // used instead of reading `name` when `from_memory`
+  bool from_memory = false;
+};
+
+struct ImageResult {
+  std::size_t index = 0;  // position in the batch
+  std::string file;
+  Mode mode = Mode::kLocal;
+  Reading reading;        // the result; reading.status says why the image could not be read
+  // Vote mode (and remote mode's local fallback): the verdict and the two readings it was made from.
+  std::optional<Verdict> verdict;
+  std::optional<Reading> local;
+  std::optional<Reading> remote;
+
+  // Local and remote modes: whether a person should check this result, and why (a verdict says
+  // it itself).
+  bool flag = false;
+  std::string flag_reason;
+
+  bool ok() const { return reading.ok(); }
+  bool flagged() const { return verdict ? verdict->flagged : flag; }
+  const std::string& reason() const { return verdict ? verdict->reason : flag_reason; }
+};
+
+using ResultSink = std::function<void(const ImageResult&)>;
 
 struct ReaderOptions {
   Mode mode = Mode::kLocal;
@@ -26,7 +63,9 @@ struct ReaderOptions {
   RemoteOptions remote;             // for_provider("groq") unless changed; the key is found at open
   ReconcilePolicy policy;           // vote mode
   bool fallback_local = false;      // remote mode: read locally what the remote side cannot
-  double flag_below = 0.9;          // local and remote modes: flag confidences below this
+  // Local and remote modes: a result whose confidence is below this is flagged for review. The
+  // local confidence is calibrated: at 0.9, nine in ten of the results just above are right.
+  double flag_below = 0.9;
   bool use_cache = true;            // keep remote readings (remote.cache_path, else the default)
 };
 
@@ -45,13 +84,11 @@ class Reader {
   void read_batch(const std::vector<ImageSource>& sources, const ResultSink& sink);
 
   // Why the remote side cannot make requests (no key, ...); empty when it can.
-  const std::string& remote_unavailable() const { return remote_unavailable_; }
+  const std::string& remote_unavailable() const { return options_.remote.offline_reason; }
 
  private:
-  Reader(RunOptions run, std::string remote_unavailable)
-      : run_(std::move(run)), remote_unavailable_(std::move(remote_unavailable)) {}
-  RunOptions run_;
-  std::string remote_unavailable_;
+  explicit Reader(ReaderOptions settled) : options_(std::move(settled)) {}
+  ReaderOptions options_;  // as settled by open()
 };
 
 }  // namespace crossocr

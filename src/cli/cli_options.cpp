@@ -14,9 +14,9 @@
 namespace crossocr::cli {
 namespace {
 
-std::string provider_names() {
+std::string joined_provider_names() {
   std::string names;
-  for (const ProviderPreset& p : provider_presets()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+  for (const std::string& p : provider_names()) names += (names.empty() ? "" : ", ") + p;
   return names;
 }
 
@@ -90,12 +90,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   auto& remote = o.reader.remote;
   const std::string remote_group = "Remote engine";
   std::string provider = "groq";
-  app.add_option("--provider", provider, "preset endpoint, key variable and model: " + provider_names())
-      ->check(CLI::IsMember([] {
-        std::vector<std::string> names;
-        for (const ProviderPreset& p : provider_presets()) names.emplace_back(p.name);
-        return names;
-      }()))
+  app.add_option("--provider", provider, "preset endpoint, key variable and model: " + joined_provider_names())
+      ->check(CLI::IsMember(provider_names()))
       ->envname("CROSSOCR_PROVIDER")->capture_default_str()->group(remote_group);
   auto* base_url = app.add_option("--base-url", remote.base_url,
                                   "OpenAI-compatible API root; POSTs go to BASE/chat/completions")

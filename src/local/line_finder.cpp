@@ -1,6 +1,6 @@
 #include "local/line_finder.hpp"
 
-#include "preprocess_steps.hpp"
+#include "local/preprocess_steps.hpp"
 
 #include <opencv2/imgproc.hpp>
 

@@ -1,14 +1,29 @@
 // Provider presets and API key lookup: what a user names (a provider, a key variable or file)
 // becomes the remote engine's options here, in the library, for the CLI and library users alike.
 #include "crossocr/errors.hpp"
-#include "crossocr/remote_engine.hpp"
+#include "crossocr/options.hpp"
+#include "remote/providers.hpp"
 
+#include <array>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
 
 namespace crossocr {
 namespace {
+
+constexpr std::array<ProviderPreset, 6> kPresets = {{
+    {"groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY",
+     "meta-llama/llama-4-scout-17b-16e-instruct", false},
+    {"openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "gpt-4o-mini", true},
+    {"openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "meta-llama/llama-4-scout",
+     false},
+    {"together", "https://api.together.xyz/v1", "TOGETHER_API_KEY",
+     "meta-llama/Llama-4-Scout-17B-16E-Instruct", true},
+    {"ollama", "http://localhost:11434/v1", "", "llama4:scout", false},
+    {"llamacpp", "http://localhost:8080/v1", "", "default", false},
+}};
+
 
 bool is_loopback(const std::string& url) {
   for (const char* host : {"://localhost", "://127.", "://[::1]"}) {
@@ -17,7 +32,7 @@ bool is_loopback(const std::string& url) {
   return false;
 }
 
-std::string provider_names() {
+std::string joined_provider_names() {
   std::string names;
   for (const ProviderPreset& p : provider_presets()) names += (names.empty() ? "" : ", ") + std::string(p.name);
   return names;
@@ -25,10 +40,25 @@ std::string provider_names() {
 
 }  // namespace
 
+std::span<const ProviderPreset> provider_presets() { return kPresets; }
+
+const ProviderPreset* find_provider(std::string_view name) {
+  for (const ProviderPreset& p : kPresets) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> provider_names() {
+  std::vector<std::string> names;
+  for (const ProviderPreset& p : kPresets) names.emplace_back(p.name);
+  return names;
+}
+
 RemoteOptions for_provider(std::string_view provider) {
   const ProviderPreset* preset = find_provider(provider);
   if (!preset) {
-    throw ConfigError("unknown provider '" + std::string(provider) + "': choose one of " + provider_names());
+    throw ConfigError("unknown provider '" + std::string(provider) + "': choose one of " + joined_provider_names());
   }
   RemoteOptions o;
   o.provider = preset->name;

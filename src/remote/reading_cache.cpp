@@ -1,7 +1,7 @@
 #include "remote/reading_cache.hpp"
 
-#include "crossocr/remote_engine.hpp"
-#include "reading_json.hpp"
+#include "remote/remote_engine.hpp"
+#include "format/reading_json.hpp"
 #include "user_paths.hpp"
 
 #include <sqlite3.h>

@@ -1,12 +1,12 @@
-#include "crossocr/local_engine.hpp"
+#include "local/local_engine.hpp"
 
 #include "crossocr/errors.hpp"
-#include "glyph_case.hpp"
+#include "local/glyph_case.hpp"
 #include "local/calibration.hpp"
 #include "local/line_finder.hpp"
 #include "local/line_reader.hpp"
 #include "local/model_path.hpp"
-#include "strip_recognizer.hpp"
+#include "local/strip_recognizer.hpp"
 
 #include <opencv2/core.hpp>
 

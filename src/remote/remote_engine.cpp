@@ -1,4 +1,4 @@
-#include "crossocr/remote_engine.hpp"
+#include "remote/remote_engine.hpp"
 
 #include "remote/answer_cleaner.hpp"
 #include "remote/chat_completions.hpp"
@@ -8,7 +8,6 @@
 #include "remote/retry_policy.hpp"
 #include "remote/upload_image.hpp"
 
-#include <array>
 #include <map>
 #include <random>
 #include <thread>
@@ -16,17 +15,6 @@
 namespace crossocr {
 namespace {
 
-constexpr std::array<ProviderPreset, 6> kPresets = {{
-    {"groq", "https://api.groq.com/openai/v1", "GROQ_API_KEY",
-     "meta-llama/llama-4-scout-17b-16e-instruct", false},
-    {"openai", "https://api.openai.com/v1", "OPENAI_API_KEY", "gpt-4o-mini", true},
-    {"openrouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "meta-llama/llama-4-scout",
-     false},
-    {"together", "https://api.together.xyz/v1", "TOGETHER_API_KEY",
-     "meta-llama/Llama-4-Scout-17B-16E-Instruct", true},
-    {"ollama", "http://localhost:11434/v1", "", "llama4:scout", false},
-    {"llamacpp", "http://localhost:8080/v1", "", "default", false},
-}};
 
 std::string describe(const remote::ProviderError& e) {
   std::string detail = e.code.empty() ? e.type : e.code;
@@ -46,15 +34,6 @@ struct Attempt {
 };
 
 }  // namespace
-
-std::span<const ProviderPreset> provider_presets() { return kPresets; }
-
-const ProviderPreset* find_provider(std::string_view name) {
-  for (const ProviderPreset& p : kPresets) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
-}
 
 void RemoteGate::wait_turn() {
   std::unique_lock lock(mutex_);

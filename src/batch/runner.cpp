@@ -1,4 +1,6 @@
-#include "crossocr/runner.hpp"
+#include "batch/runner.hpp"
+
+#include "local/local_engine.hpp"
 
 #include "crossocr/errors.hpp"
 
@@ -135,7 +137,7 @@ Reading read_source(const ImageSource& source, Engine& engine, const ImageLimits
   }
 }
 
-void run_batch(const std::vector<ImageSource>& sources, const RunOptions& options,
+void run_batch(const std::vector<ImageSource>& sources, const ReaderOptions& options,
                const ResultSink& sink, std::shared_ptr<RemoteGate> gate) {
   if (sources.empty()) return;
   const bool needs_local = options.mode != Mode::kRemote;

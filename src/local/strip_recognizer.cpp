@@ -1,4 +1,4 @@
-#include "strip_recognizer.hpp"
+#include "local/strip_recognizer.hpp"
 
 #include "crossocr/errors.hpp"
 #include "local/ctc_decoder.hpp"

@@ -1,32 +1,51 @@
-// RemoteEngine: reads an image with a vision LLM behind an OpenAI-compatible chat-completions
-// endpoint (Groq by default, as in the seed request). Not thread-safe: one per thread; threads of
-// one batch share a RemoteGate so that a rate limit or a configuration fault seen by one applies
-// to all.
+// The options of the local and remote readers: plain values, set by a library user or by the
+// CLI, and handed to Reader::open (reader.hpp), which settles them once.
 #pragma once
 
-#include "crossocr/engine.hpp"
-#include "crossocr/image_loader.hpp"
-
-#include <chrono>
-#include <memory>
-#include <mutex>
-#include <span>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace crossocr {
 
-// A provider's endpoint, the variable its key usually lives in, and how it names the seed's model.
-struct ProviderPreset {
-  std::string_view name;
-  std::string_view base_url;
-  std::string_view key_env;       // empty: the server needs no key
-  std::string_view model;         // Llama 4 Scout under this provider's name
-  bool accepts_logprobs = false;  // Groq answers 400 to `logprobs`
+// What kind of image we are looking at decides segmentation and how hard to clean.
+enum class Layout {
+  kAuto,   // decided from the image's size and shape
+  kStrip,  // one short line of text: codes, labels, CAPTCHA-like strips
+  kPage,   // a document page or a block of several lines
 };
 
-std::span<const ProviderPreset> provider_presets();
-const ProviderPreset* find_provider(std::string_view name);  // nullptr when unknown
+struct PreprocessOptions {
+  Layout layout = Layout::kAuto;
+  int target_cap_height = 32;  // pixels; Tesseract's LSTM reads 20-35 px capitals best
+  bool deskew = true;
+  int border = 12;             // white margin added around strips; Tesseract dislikes tight crops
+  std::string debug_dir;       // when set, every step is written there as PNG
+  std::string debug_name;      // file stem for the debug images
+};
+
+struct TesseractOptions {
+  std::string lang = "eng";
+  std::string tessdata_dir;  // empty: Tesseract's compiled-in default (TESSDATA_PREFIX honoured)
+  int psm = -1;              // page segmentation mode; -1 picks 7 (single line) for strips, 3 for pages
+  std::string charset;       // when non-empty, the only characters Tesseract may output
+};
+
+struct LocalOptions {
+  PreprocessOptions preprocess;
+  TesseractOptions tesseract;
+  // Most Tesseract reads per image; reading stops earlier when two readings agree.
+  int max_reads = 3;
+  // The strip recogniser (ONNX); empty: models/strip_recognizer.onnx where installed or built;
+  // "none": Tesseract only.
+  std::string recognizer_path;
+  // The general line reader (ONNX); empty: models/line_reader.onnx; "none": without it.
+  std::string line_reader_path;
+  // The calibration of candidates (JSON); empty: models/local_calibration.json; "none": an
+  // uncalibrated guess (for fitting a calibration only).
+  std::string calibration_path;
+};
 
 inline constexpr std::string_view kSeedPrompt =
     "This is an image, extract and return only text exactly as show,preserving case";
@@ -58,25 +77,11 @@ struct RemoteOptions {
   std::string offline_reason;
 };
 
-// Shared by the engines of one batch: waits imposed by rate limits, and the first fault that makes
-// every further request pointless (bad key, retired model, unreachable endpoint).
-class RemoteGate {
- public:
-  void wait_turn();
-  void pause_until(std::chrono::steady_clock::time_point until);
-  // Records a fault that ends the remote side for this batch; true for the first caller only, so
-  // the fault can be reported once.
-  bool trip(const std::string& reason);
-  std::string tripped() const;  // the fault, or empty
-
- private:
-  mutable std::mutex mutex_;
-  std::chrono::steady_clock::time_point resume_at_{};
-  std::string fault_;
-};
-
 // $XDG_CACHE_HOME/crossocr/remote.sqlite, else ~/.cache/crossocr/remote.sqlite.
 std::string default_remote_cache_path();
+
+// The provider presets crossocr knows: groq, openai, ...
+std::vector<std::string> provider_names();
 
 // Options for a provider preset: its endpoint, its name for the seed's model, whether it takes
 // logprobs and the variable its key usually lives in; everything else at its default. Throws
@@ -88,20 +93,5 @@ RemoteOptions for_provider(std::string_view provider);
 // keyless preset such as ollama, or a loopback endpoint, needs none); empty when all is well.
 // The message names where to put a key, never a key.
 std::string find_api_key(RemoteOptions& options);
-
-class RemoteEngine : public Engine {
- public:
-  explicit RemoteEngine(RemoteOptions options, std::shared_ptr<RemoteGate> gate = nullptr);
-  ~RemoteEngine() override;
-  RemoteEngine(const RemoteEngine&) = delete;
-  RemoteEngine& operator=(const RemoteEngine&) = delete;
-
-  // Sends the original file when the provider accepts it as it is.
-  Reading read(const LoadedImage& image) override;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
 
 }  // namespace crossocr

@@ -3,20 +3,15 @@
 // Not thread-safe: create one per thread (Tesseract's own rule for TessBaseAPI).
 #pragma once
 
-#include "crossocr/engine.hpp"
-#include "crossocr/preprocessor.hpp"
+#include "engine.hpp"
+#include "crossocr/options.hpp"
+#include "local/preprocessor.hpp"
 
 #include <memory>
 #include <string>
 
 namespace crossocr {
 
-struct TesseractOptions {
-  std::string lang = "eng";
-  std::string tessdata_dir;  // empty: Tesseract's compiled-in default (TESSDATA_PREFIX honoured)
-  int psm = -1;              // page segmentation mode; -1 picks 7 (single line) for strips, 3 for pages
-  std::string charset;       // when non-empty, the only characters Tesseract may output
-};
 
 class TesseractEngine : public Engine {
  public:

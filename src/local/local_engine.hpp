@@ -5,9 +5,9 @@
 // Pages go to Tesseract's own layout analysis. Not thread-safe: one per thread.
 #pragma once
 
-#include "crossocr/engine.hpp"
-#include "crossocr/preprocessor.hpp"
-#include "crossocr/tesseract_engine.hpp"
+#include "engine.hpp"
+#include "local/preprocessor.hpp"
+#include "local/tesseract_engine.hpp"
 
 #include <memory>
 #include <string>
@@ -22,20 +22,6 @@ class LineReader;
 class Calibration;
 struct LineEvidence;
 
-struct LocalOptions {
-  PreprocessOptions preprocess;
-  TesseractOptions tesseract;
-  // Most Tesseract reads per image; reading stops earlier when two readings agree.
-  int max_reads = 3;
-  // The strip recogniser (ONNX); empty: models/strip_recognizer.onnx where installed or built;
-  // "none": Tesseract only.
-  std::string recognizer_path;
-  // The general line reader (ONNX); empty: models/line_reader.onnx; "none": without it.
-  std::string line_reader_path;
-  // The calibration of candidates (JSON); empty: models/local_calibration.json; "none": an
-  // uncalibrated guess (for fitting a calibration only).
-  std::string calibration_path;
-};
 
 class LocalEngine : public Engine {
  public:

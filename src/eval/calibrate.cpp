@@ -2,6 +2,7 @@
 
 #include "crossocr/errors.hpp"
 #include "local/calibration.hpp"
+#include "local/local_engine.hpp"
 
 #include <algorithm>
 #include <atomic>

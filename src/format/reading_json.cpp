@@ -1,4 +1,4 @@
-#include "reading_json.hpp"
+#include "format/reading_json.hpp"
 
 #include <cmath>
 

@@ -1,6 +1,6 @@
 #include "crossocr/reconciler.hpp"
 
-#include "glyph_case.hpp"
+#include "local/glyph_case.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // The only file that includes Tesseract's headers.
-#include "crossocr/tesseract_engine.hpp"
+#include "local/tesseract_engine.hpp"
 
 #include "crossocr/errors.hpp"
 

@@ -1,6 +1,6 @@
 #include "crossocr/output.hpp"
 
-#include "reading_json.hpp"
+#include "format/reading_json.hpp"
 
 namespace crossocr {
 

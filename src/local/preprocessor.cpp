@@ -1,7 +1,7 @@
-#include "crossocr/preprocessor.hpp"
+#include "local/preprocessor.hpp"
 
 #include "crossocr/errors.hpp"
-#include "preprocess_steps.hpp"
+#include "local/preprocess_steps.hpp"
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>

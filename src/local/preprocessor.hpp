@@ -2,28 +2,14 @@
 // Pure functions of the image and the options; no shared state.
 #pragma once
 
+#include "crossocr/options.hpp"
+
 #include <opencv2/core/mat.hpp>
 
 #include <string>
 #include <vector>
 
 namespace crossocr {
-
-// What kind of image we are looking at decides segmentation and how hard to clean.
-enum class Layout {
-  kAuto,   // decided from the image's size and shape
-  kStrip,  // one short line of text: codes, labels, CAPTCHA-like strips
-  kPage,   // a document page or a block of several lines
-};
-
-struct PreprocessOptions {
-  Layout layout = Layout::kAuto;
-  int target_cap_height = 32;  // pixels; Tesseract's LSTM reads 20-35 px capitals best
-  bool deskew = true;
-  int border = 12;             // white margin added around strips; Tesseract dislikes tight crops
-  std::string debug_dir;       // when set, every step is written there as PNG
-  std::string debug_name;      // file stem for the debug images
-};
 
 // One candidate binarisation: dark text on white, 8-bit single channel.
 struct Variant {

@@ -1,0 +1,54 @@
+// RemoteEngine: reads an image with a vision LLM behind an OpenAI-compatible chat-completions
+// endpoint (Groq by default, as in the seed request). Not thread-safe: one per thread; threads of
+// one batch share a RemoteGate so that a rate limit or a configuration fault seen by one applies
+// to all.
+#pragma once
+
+#include "engine.hpp"
+#include "crossocr/image_loader.hpp"
+#include "crossocr/options.hpp"
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace crossocr {
+
+
+
+// Shared by the engines of one batch: waits imposed by rate limits, and the first fault that makes
+// every further request pointless (bad key, retired model, unreachable endpoint).
+class RemoteGate {
+ public:
+  void wait_turn();
+  void pause_until(std::chrono::steady_clock::time_point until);
+  // Records a fault that ends the remote side for this batch; true for the first caller only, so
+  // the fault can be reported once.
+  bool trip(const std::string& reason);
+  std::string tripped() const;  // the fault, or empty
+
+ private:
+  mutable std::mutex mutex_;
+  std::chrono::steady_clock::time_point resume_at_{};
+  std::string fault_;
+};
+
+
+class RemoteEngine : public Engine {
+ public:
+  explicit RemoteEngine(RemoteOptions options, std::shared_ptr<RemoteGate> gate = nullptr);
+  ~RemoteEngine() override;
+  RemoteEngine(const RemoteEngine&) = delete;
+  RemoteEngine& operator=(const RemoteEngine&) = delete;
+
+  // Sends the original file when the provider accepts it as it is.
+  Reading read(const LoadedImage& image) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace crossocr
