@@ -4,4 +4,5 @@ namespace crossocr {
 
 const char* version() { return CROSSOCR_VERSION; }
 
+
 }  // namespace crossocr

@@ -224,7 +224,9 @@ TEST(CliVote, NoServerAtAllGivesLocalReadingsQuicklyAndSaysSoOnce) {
   const auto r = run_cli(args);
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_LT(took, std::chrono::seconds(3));  // no retry storm: once per batch, not per image
+  // No retry storm: the endpoint is given up once per batch (a storm costs seconds per image);
+  // the bound leaves room for a loaded machine or a sanitizer build.
+  EXPECT_LT(took, std::chrono::seconds(10));
   std::istringstream lines(r.out);
   int rows = 0;
   for (std::string line; std::getline(lines, line); ++rows) {

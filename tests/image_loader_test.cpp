@@ -15,7 +15,7 @@ using testing::kSeedStrip;
 
 TEST(ImageLoader, ReadsTheSeedStripAsBgr) {
   const LoadedImage image = load_image(kSeedStrip);
-  ASSERT_TRUE(image.ok()) << image.error;
+  ASSERT_TRUE(image.ok()) << image.status.message();
   EXPECT_EQ(image.pixels.cols, 203);
   EXPECT_EQ(image.pixels.rows, 50);
   EXPECT_EQ(image.pixels.type(), CV_8UC3);
@@ -42,7 +42,7 @@ TEST_P(FormatTest, DecodesToTheSeedStripPixels) {
     ASSERT_TRUE(cv::imwrite(path, reference));
   }
   const LoadedImage image = load_image(path);
-  ASSERT_TRUE(image.ok()) << ext << ": " << image.error;
+  ASSERT_TRUE(image.ok()) << ext << ": " << image.status.message();
   ASSERT_EQ(image.pixels.size(), reference.size());
   ASSERT_EQ(image.pixels.type(), CV_8UC3);
   const double mean_difference = cv::norm(image.pixels, reference, cv::NORM_L1) / reference.total();
@@ -59,7 +59,7 @@ TEST(ImageLoader, FlattensAlphaOntoWhite) {
   std::vector<std::uint8_t> png;
   ASSERT_TRUE(cv::imencode(".png", bgra, png));
   const LoadedImage image = decode_image(png);
-  ASSERT_TRUE(image.ok()) << image.error;
+  ASSERT_TRUE(image.ok()) << image.status.message();
   EXPECT_EQ(image.pixels.at<cv::Vec3b>(0, 0), cv::Vec3b(255, 255, 255));
   EXPECT_EQ(image.pixels.at<cv::Vec3b>(10, 10), cv::Vec3b(0, 0, 0));
 }
@@ -69,7 +69,7 @@ TEST(ImageLoader, SixteenBitGreyBecomesEightBitBgr) {
   std::vector<std::uint8_t> png;
   ASSERT_TRUE(cv::imencode(".png", grey16, png));
   const LoadedImage image = decode_image(png);
-  ASSERT_TRUE(image.ok()) << image.error;
+  ASSERT_TRUE(image.ok()) << image.status.message();
   EXPECT_EQ(image.pixels.type(), CV_8UC3);
   EXPECT_EQ(image.pixels.at<cv::Vec3b>(3, 3), cv::Vec3b(255, 255, 255));
 }
@@ -93,7 +93,7 @@ TEST_P(BadInputTest, IsRefusedWithItsCause) {
   const LoadedImage image = load_image(*it);
   EXPECT_FALSE(image.ok());
   EXPECT_TRUE(image.pixels.empty());
-  EXPECT_NE(image.error.find(GetParam().expected_error), std::string::npos) << image.error;
+  EXPECT_NE(image.status.message().find(GetParam().expected_error), std::string::npos) << image.status.message();
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -113,16 +113,16 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ImageLoader, LimitsAreConfigurable) {
   ImageLimits tight;
   tight.max_pixels = 203 * 50 - 1;
-  EXPECT_NE(load_image(kSeedStrip, tight).error.find("over the limit of 10149 pixels"),
+  EXPECT_NE(load_image(kSeedStrip, tight).status.message().find("over the limit of 10149 pixels"),
             std::string::npos);
   tight = ImageLimits{};
   tight.max_file_bytes = 100;
-  EXPECT_NE(load_image(kSeedStrip, tight).error.find("over the limit of 100"), std::string::npos);
+  EXPECT_NE(load_image(kSeedStrip, tight).status.message().find("over the limit of 100"), std::string::npos);
 }
 
 TEST(ImageLoader, ADirectoryIsNotAnImage) {
   ScratchDir dir;
-  EXPECT_NE(load_image(dir.path().string()).error.find("directory"), std::string::npos);
+  EXPECT_NE(load_image(dir.path().string()).status.message().find("directory"), std::string::npos);
 }
 
 }  // namespace

@@ -157,7 +157,7 @@ TEST(LocalEngine, ReadsAMultiLineLabelLineByLineJoinedWithNewlines) {
   for (std::size_t i = 0; i < 20; ++i) {
     const auto& [file, expected] = set.items[i];
     const Reading r = engine.read(load_image(set.dir + "/" + file));
-    ASSERT_TRUE(r.ok()) << file << ": " << r.error;
+    ASSERT_TRUE(r.ok()) << file << ": " << r.status.message();
     exact += r.text == expected;
     multi += r.text.find('\n') != std::string::npos;
     EXPECT_GE(r.confidence, 0.0);

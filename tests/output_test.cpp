@@ -32,7 +32,7 @@ TEST(Output, JsonCarriesTextConfidenceGlyphsAndNoErrorOnSuccess) {
 TEST(Output, JsonOfAFailureCarriesTheError) {
   ImageResult r;
   r.file = "x.png";
-  r.reading.error = "file is empty";
+  r.reading.status = Status(StatusCode::kDecode, "file is empty");
   const auto j = nlohmann::json::parse(result_to_json(r));
   EXPECT_EQ(j["error"], "file is empty");
   EXPECT_EQ(j["text"], "");

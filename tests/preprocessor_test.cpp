@@ -15,7 +15,7 @@ TEST(Preprocessor, StripsAndPagesAreToldApart) {
   EXPECT_EQ(detect_layout(cv::Mat(50, 203, CV_8UC3)), Layout::kStrip);
   EXPECT_EQ(detect_layout(cv::Mat(1100, 850, CV_8UC3)), Layout::kPage);
   const LoadedImage page = load_image(testing::data_path("tesseract-testing/phototest.png"));
-  ASSERT_TRUE(page.ok()) << page.error;
+  ASSERT_TRUE(page.ok()) << page.status.message();
   EXPECT_EQ(detect_layout(page.pixels), Layout::kPage);
 }
 

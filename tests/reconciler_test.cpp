@@ -37,7 +37,7 @@ Reading remote_reading(const std::string& text, double confidence = 0.75) {
 Reading failed(const std::string& engine, const std::string& error) {
   Reading r;
   r.engine = engine;
-  r.error = error;
+  if (!error.empty()) r.status = Status(StatusCode::kEngine, error);
   return r;
 }
 

@@ -36,7 +36,7 @@ class RemoteEngineTest : public ::testing::Test {
 TEST_F(RemoteEngineTest, TheSeedStripComesBackAsTheSeedsAnswer) {
   RemoteEngine engine(options_for(server));
   const Reading r = engine.read(seed);
-  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_TRUE(r.ok()) << r.status.message();
   EXPECT_EQ(r.text, "ZGUVU");
   EXPECT_EQ(r.engine, "remote");
   EXPECT_EQ(r.confidence_source, "prior");
@@ -75,7 +75,7 @@ TEST_F(RemoteEngineTest, TheRequestIsTheSeedRequest) {
   ASSERT_TRUE(bytes.has_value());
   EXPECT_EQ(*bytes, testing::read_bytes(testing::kSeedStrip));  // the original file, unchanged
   const LoadedImage sent = decode_image(*bytes);
-  ASSERT_TRUE(sent.ok()) << sent.error;
+  ASSERT_TRUE(sent.ok()) << sent.status.message();
   EXPECT_EQ(cv::norm(sent.pixels, seed.pixels, cv::NORM_L1), 0.0);
 }
 
@@ -89,7 +89,7 @@ TEST_F(RemoteEngineTest, TwoRateLimitsThenSuccessStillSucceeds) {
   const auto start = std::chrono::steady_clock::now();
   const Reading r = engine.read(seed);
   const auto waited = std::chrono::steady_clock::now() - start;
-  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_TRUE(r.ok()) << r.status.message();
   EXPECT_EQ(r.text, "ZGUVU");
   EXPECT_EQ(r.remote.attempts, 3);
   EXPECT_GE(waited, 1s);  // Retry-After: 1 was honoured
@@ -104,9 +104,9 @@ TEST_F(RemoteEngineTest, AServerThatAlwaysFailsGivesAClearErrorWithinTheRetryBud
   RemoteEngine engine(o);
   const Reading r = engine.read(seed);
   EXPECT_FALSE(r.ok());
-  EXPECT_NE(r.error.find("HTTP 500"), std::string::npos) << r.error;
-  EXPECT_NE(r.error.find("Internal Server Error"), std::string::npos) << r.error;
-  EXPECT_NE(r.error.find("after 4 attempts"), std::string::npos) << r.error;
+  EXPECT_NE(r.status.message().find("HTTP 500"), std::string::npos) << r.status.message();
+  EXPECT_NE(r.status.message().find("Internal Server Error"), std::string::npos) << r.status.message();
+  EXPECT_NE(r.status.message().find("after 4 attempts"), std::string::npos) << r.status.message();
   EXPECT_EQ(server.received().size(), 4u);
   EXPECT_TRUE(r.text.empty());
 }
@@ -131,8 +131,8 @@ TEST_F(RemoteEngineTest, AServerThatNeverAnswersTimesOutWithinTheBudget) {
   const Reading r = engine.read(seed);
   const auto took = std::chrono::steady_clock::now() - start;
   EXPECT_FALSE(r.ok());
-  EXPECT_NE(r.error.find("no complete answer within 0.3 s"), std::string::npos) << r.error;
-  EXPECT_NE(r.error.find("after 2 attempts"), std::string::npos) << r.error;
+  EXPECT_NE(r.status.message().find("no complete answer within 0.3 s"), std::string::npos) << r.status.message();
+  EXPECT_NE(r.status.message().find("after 2 attempts"), std::string::npos) << r.status.message();
   // 2 attempts of 0.3 s and one backoff of at most 1 s.
   EXPECT_LT(took, 2s);
 }
@@ -143,13 +143,14 @@ TEST_F(RemoteEngineTest, AnInvalidKeyIsReportedOnceAndNeverRetried) {
   auto gate = std::make_shared<RemoteGate>();
   RemoteEngine engine(options_for(server), gate);
   const Reading first = engine.read(seed);
-  EXPECT_NE(first.error.find("HTTP 401"), std::string::npos) << first.error;
-  EXPECT_NE(first.error.find("Invalid API Key"), std::string::npos);
-  EXPECT_NE(first.error.find("--api-key-env"), std::string::npos);
-  EXPECT_EQ(first.error.find("gsk_test_secret_key_123"), std::string::npos);  // never the key
-  EXPECT_FALSE(gate->tripped().empty());
+  EXPECT_NE(first.status.message().find("HTTP 401"), std::string::npos) << first.status.message();
+  EXPECT_NE(first.status.message().find("Invalid API Key"), std::string::npos);
+  EXPECT_NE(first.status.message().find("--api-key-env"), std::string::npos);
+  EXPECT_EQ(first.status.message().find("gsk_test_secret_key_123"), std::string::npos);  // never the key
+  EXPECT_EQ(first.status.code(), StatusCode::kRemoteConfig);
+  EXPECT_EQ(gate->tripped().code(), StatusCode::kRemoteConfig);
   const Reading second = engine.read(seed);  // no further request: the key will not get better
-  EXPECT_EQ(second.error, first.error);
+  EXPECT_EQ(second.status.message(), first.status.message());
   EXPECT_EQ(server.received().size(), 1u);
 }
 
@@ -161,10 +162,10 @@ TEST_F(RemoteEngineTest, ARetiredModelIsAConfigurationFaultThatNamesTheModel) {
                                                    "invalid_request_error", code)}});
     RemoteEngine engine(options_for(provider));
     const Reading r = engine.read(seed);
-    EXPECT_NE(r.error.find("HTTP " + std::to_string(status)), std::string::npos) << r.error;
-    EXPECT_NE(r.error.find("meta-llama/llama-4-scout-17b-16e-instruct"), std::string::npos);
-    EXPECT_NE(r.error.find("--model"), std::string::npos);
-    EXPECT_NE(r.error.find(code), std::string::npos);
+    EXPECT_NE(r.status.message().find("HTTP " + std::to_string(status)), std::string::npos) << r.status.message();
+    EXPECT_NE(r.status.message().find("meta-llama/llama-4-scout-17b-16e-instruct"), std::string::npos);
+    EXPECT_NE(r.status.message().find("--model"), std::string::npos);
+    EXPECT_NE(r.status.message().find(code), std::string::npos);
     EXPECT_EQ(provider.received().size(), 1u) << code;
   }
 }
@@ -173,7 +174,7 @@ TEST_F(RemoteEngineTest, TooLargeIsNotRetried) {
   server.script({Reply{413, groq_error_body("Request Entity Too Large", "invalid_request_error")}});
   RemoteEngine engine(options_for(server));
   const Reading r = engine.read(seed);
-  EXPECT_NE(r.error.find("HTTP 413"), std::string::npos) << r.error;
+  EXPECT_NE(r.status.message().find("HTTP 413"), std::string::npos) << r.status.message();
   EXPECT_EQ(server.received().size(), 1u);
 }
 
@@ -183,7 +184,7 @@ TEST_F(RemoteEngineTest, ATruncatedBodyIsAnErrorNotAnEmptyReading) {
   RemoteEngine engine(options_for(server));
   const Reading r = engine.read(seed);
   EXPECT_FALSE(r.ok());
-  EXPECT_NE(r.error.find("not JSON"), std::string::npos) << r.error;
+  EXPECT_NE(r.status.message().find("not JSON"), std::string::npos) << r.status.message();
 }
 
 TEST_F(RemoteEngineTest, ADroppedConnectionIsRetried) {
@@ -191,7 +192,7 @@ TEST_F(RemoteEngineTest, ADroppedConnectionIsRetried) {
                  Reply{200, testing::seed_response_body()}});
   RemoteEngine engine(options_for(server));
   const Reading r = engine.read(seed);
-  EXPECT_EQ(r.text, "ZGUVU") << r.error;
+  EXPECT_EQ(r.text, "ZGUVU") << r.status.message();
   EXPECT_EQ(r.remote.attempts, 2);
 }
 
@@ -202,7 +203,7 @@ TEST_F(RemoteEngineTest, ResponsesAreReadUpToASizeBound) {
   o.retries = 0;
   RemoteEngine engine(o);
   const Reading r = engine.read(seed);
-  EXPECT_NE(r.error.find("larger than 4096 bytes"), std::string::npos) << r.error;
+  EXPECT_NE(r.status.message().find("larger than 4096 bytes"), std::string::npos) << r.status.message();
 }
 
 TEST_F(RemoteEngineTest, WrappedAnswersComeBackClean) {
@@ -225,7 +226,7 @@ TEST_F(RemoteEngineTest, AnAnswerFromTheCacheNeedsNoServer) {
   }  // the server is gone
   RemoteEngine engine(o);
   const Reading r = engine.read(seed);
-  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_TRUE(r.ok()) << r.status.message();
   EXPECT_EQ(r.text, "ZGUVU");
   EXPECT_TRUE(r.remote.from_cache);
   EXPECT_EQ(r.remote.attempts, 0);
@@ -275,8 +276,9 @@ TEST_F(RemoteEngineTest, NoServerAtAllIsAClearError) {
   RemoteEngine engine(o, gate);
   const Reading r = engine.read(seed);
   EXPECT_FALSE(r.ok());
-  EXPECT_NE(r.error.find("no answer from"), std::string::npos) << r.error;
-  EXPECT_NE(gate->tripped().find("unavailable"), std::string::npos);  // later images fail fast
+  EXPECT_NE(r.status.message().find("no answer from"), std::string::npos) << r.status.message();
+  EXPECT_EQ(r.status.code(), StatusCode::kRemoteUnavailable);
+  EXPECT_EQ(gate->tripped().code(), StatusCode::kRemoteUnavailable);  // later images fail fast
 }
 
 }  // namespace

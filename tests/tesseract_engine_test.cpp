@@ -17,7 +17,7 @@ TEST(LocalEngine, ReadsTheSeedStripExactlyWithGlyphs) {
   ASSERT_TRUE(seed.ok());
   LocalEngine engine(LocalOptions{});
   const Reading reading = engine.read(seed);
-  ASSERT_TRUE(reading.ok()) << reading.error;
+  ASSERT_TRUE(reading.ok()) << reading.status.message();
   EXPECT_EQ(reading.text, "ZGUVU");
   EXPECT_EQ(reading.engine, "local");
   ASSERT_EQ(reading.glyphs.size(), 5u);
@@ -61,7 +61,7 @@ TEST(TesseractEngine, GlyphsCarryTheLstmRunnersUp) {
   int with_alternatives = 0;
   for (const char* name : {"u0000.png", "u0001.png", "u0002.png", "m0000.png", "m0001.png"}) {
     const Reading reading = engine.read(load_image(testing::data_path(std::string("xor-strips/") + name)));
-    ASSERT_TRUE(reading.ok()) << name << ": " << reading.error;
+    ASSERT_TRUE(reading.ok()) << name << ": " << reading.status.message();
     for (const Glyph& g : reading.glyphs) {
       with_alternatives += !g.alternatives.empty();
       double previous = 1.0;
@@ -92,10 +92,10 @@ TEST(TesseractEngine, MissingLanguageDataIsAConfigErrorThatSaysWhatToDo) {
 
 TEST(TesseractEngine, ReadsADocumentPageInPageMode) {
   const LoadedImage page = load_image(testing::data_path("tesseract-testing/phototest.png"));
-  ASSERT_TRUE(page.ok()) << page.error;
+  ASSERT_TRUE(page.ok()) << page.status.message();
   LocalEngine engine(LocalOptions{});
   const Reading reading = engine.read(page);
-  ASSERT_TRUE(reading.ok()) << reading.error;
+  ASSERT_TRUE(reading.ok()) << reading.status.message();
   EXPECT_NE(reading.text.find("quick brown dog"), std::string::npos) << reading.text;
   EXPECT_NE(reading.text.find('\n'), std::string::npos);  // several lines
 }

@@ -2,6 +2,8 @@
 // an enormous canvas is refused instead of allocated. Thread-safe (no shared state).
 #pragma once
 
+#include "crossocr/status.hpp"
+
 #include <opencv2/core/mat.hpp>
 
 #include <cstdint>
@@ -20,11 +22,11 @@ struct ImageLimits {
 // The encoded bytes are kept so that a remote engine can send the original file.
 struct LoadedImage {
   cv::Mat pixels;
-  std::string error;  // names the cause; callers add the file name
+  Status status;      // io, decode or limit; the message names the cause, callers add the file name
   std::vector<std::uint8_t> encoded;
   std::string mime;   // of `encoded`: "image/png", "image/jpeg", ...; empty when unknown
 
-  bool ok() const { return error.empty(); }
+  bool ok() const { return status.ok(); }
 };
 
 // Images smaller than 4x4 pixels are refused: no glyph fits, and such files are almost always

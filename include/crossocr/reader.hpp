@@ -5,7 +5,7 @@
 // failures included, comes back as an ImageResult.
 //
 // Thread-safety: a Reader may be used from one thread at a time; read_batch spreads its work over
-// threads of its own.
+// threads of its own. Engines are made once per Reader and reused by every later read.
 #pragma once
 
 #include "crossocr/errors.hpp"
@@ -84,11 +84,24 @@ class Reader {
   void read_batch(const std::vector<ImageSource>& sources, const ResultSink& sink);
 
   // Why the remote side cannot make requests (no key, ...); empty when it can.
-  const std::string& remote_unavailable() const { return options_.remote.offline_reason; }
+  const std::string& remote_unavailable() const;
+
+  // The options as open() settled them (the key found, the cache path chosen, ...).
+  const ReaderOptions& options() const;
+
+  ~Reader();
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
 
  private:
-  explicit Reader(ReaderOptions settled) : options_(std::move(settled)) {}
-  ReaderOptions options_;  // as settled by open()
+  struct Impl;
+  explicit Reader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
+
+// The flag rule of local and remote modes: a failed reading, one that doubts itself
+// (Reading::note), or one whose confidence is below `flag_below`. Sets result.flag and
+// flag_reason. (Vote mode's verdicts flag themselves.)
+void flag_reading(ImageResult& result, double flag_below);
 
 }  // namespace crossocr

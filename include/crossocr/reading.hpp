@@ -1,6 +1,8 @@
 // Reading: what one engine made of one image. A plain value type, safe to copy across threads.
 #pragma once
 
+#include "crossocr/status.hpp"
+
 #include <opencv2/core/types.hpp>
 
 #include <algorithm>
@@ -57,12 +59,12 @@ struct Reading {
   std::string variant;      // which preprocessing variant produced the text (local engine)
   double latency_ms = 0.0;
   RemoteDetails remote;     // filled by remote engines only
-  std::string error;        // non-empty when the engine could not read the image
+  Status status;            // why the engine could not read the image; ok when it could
   // Why a reading that succeeded is still doubtful in itself (e.g. nothing was read although the
   // image holds ink); empty otherwise. Such a reading is always flagged.
   std::string note;
 
-  bool ok() const { return error.empty(); }
+  bool ok() const { return status.ok(); }
 };
 
 }  // namespace crossocr

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <set>
 
 #include <unistd.h>
 
@@ -34,19 +35,21 @@ class ResultPrinter {
     if (result.verdict && result.verdict->status == crossocr::VerdictStatus::kLocalOnly &&
         !remote_down_announced_ && result.remote) {
       report_problem("remote reading unavailable, results are local readings only: " +
-                     result.remote->error);
+                     result.remote->status.message());
       remote_down_announced_ = true;
     }
     if (!result.ok()) {
       ++failed_;
       // A fault that ends the remote side (bad key, retired model, endpoint down) is the same for
       // every later image: say it in full once.
-      const std::string& error = result.reading.error;
-      if (error == last_error_) {
+      const crossocr::Status& status = result.reading.status;
+      const bool batch_wide = status.code() == crossocr::StatusCode::kRemoteConfig ||
+                              status.code() == crossocr::StatusCode::kRemoteUnavailable;
+      if (batch_wide && announced_.contains(status.code())) {
         report_problem(result.file + ": not read (same error as above)");
       } else {
-        report_problem(result.file + ": " + error);
-        last_error_ = error;
+        report_problem(result.file + ": " + status.message());
+        if (batch_wide) announced_.insert(status.code());
       }
     }
     switch (format_) {
@@ -93,7 +96,7 @@ class ResultPrinter {
   std::size_t flagged_ = 0;
   bool terminal_;
   bool remote_down_announced_ = false;
-  std::string last_error_;
+  std::set<crossocr::StatusCode> announced_;  // batch-wide faults already said in full
 };
 
 // Standard input can be read once, so at most one "-" is accepted.
@@ -156,10 +159,6 @@ int main(int argc, char** argv) {
   ResultPrinter printer(out, options.format, sources.size(), terminal);
   try {
     reader->read_batch(sources, [&](const ImageResult& r) { printer(r); });
-  } catch (const crossocr::ConfigError& e) {
-    printer.finish();
-    report_problem(e.what());
-    return kExitConfig;
   } catch (const std::exception& e) {  // a fault of ours: still one line and a status, never an abort
     printer.finish();
     report_problem(std::string("internal error: ") + e.what());

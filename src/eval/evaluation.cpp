@@ -137,12 +137,12 @@ EvalReport evaluate(const std::vector<LabelledSet>& sets, const std::vector<Mode
         row.expected = set.items[r.index].second;
         row.got = r.reading.text;
         row.failed = !r.ok();
-        row.error = r.reading.error;
+        row.error = r.reading.status.message();
         row.flagged = r.flagged();
         row.status = r.verdict ? std::string(to_string(r.verdict->status)) : "";
         row.confidence = r.reading.confidence;
-        if (r.local) row.local_text = r.local->ok() ? r.local->text : "(" + r.local->error + ")";
-        if (r.remote) row.remote_text = r.remote->ok() ? r.remote->text : "(" + r.remote->error + ")";
+        if (r.local) row.local_text = r.local->ok() ? r.local->text : "(" + r.local->status.message() + ")";
+        if (r.remote) row.remote_text = r.remote->ok() ? r.remote->text : "(" + r.remote->status.message() + ")";
         row.latency_ms = r.verdict ? std::max(r.local ? r.local->latency_ms : 0.0,
                                               r.remote ? r.remote->latency_ms : 0.0)
                                    : r.reading.latency_ms;

@@ -25,7 +25,10 @@ std::string result_to_json(const ImageResult& result) {
     if (!v.reason.empty()) j["reason"] = v.reason;
     j["source"] = v.source;
     j["confidence"] = rounded(v.confidence);
-    if (!result.reading.ok()) j["error"] = result.reading.error;
+    if (!result.reading.ok()) {
+      j["error"] = result.reading.status.message();
+      j["error_kind"] = to_string(result.reading.status.code());
+    }
     if (result.local) j["local"] = reading_to_json(*result.local);
     if (result.remote) j["remote"] = reading_to_json(*result.remote);
     nlohmann::ordered_json alignment = nlohmann::ordered_json::array();

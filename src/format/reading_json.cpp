@@ -6,13 +6,30 @@ namespace crossocr {
 
 double rounded(double x) { return std::round(x * 1000.0) / 1000.0; }
 
+namespace {
+
+// The code a stored error_kind names; an unknown or missing kind is an engine failure.
+StatusCode code_named(std::string_view name) {
+  for (StatusCode c : {StatusCode::kIo, StatusCode::kDecode, StatusCode::kLimit, StatusCode::kEngine,
+                       StatusCode::kRemoteConfig, StatusCode::kRemoteTransient,
+                       StatusCode::kRemoteUnavailable, StatusCode::kConfig}) {
+    if (to_string(c) == name) return c;
+  }
+  return StatusCode::kEngine;
+}
+
+}  // namespace
+
 nlohmann::ordered_json reading_to_json(const Reading& r) {
   nlohmann::ordered_json j;
   j["engine"] = r.engine;
   j["text"] = r.text;
   j["confidence"] = rounded(r.confidence);
   if (!r.confidence_source.empty()) j["confidence_source"] = r.confidence_source;
-  if (!r.ok()) j["error"] = r.error;
+  if (!r.ok()) {
+    j["error"] = r.status.message();
+    j["error_kind"] = to_string(r.status.code());
+  }
   if (!r.note.empty()) j["note"] = r.note;
   if (!r.variant.empty()) j["variant"] = r.variant;
   j["latency_ms"] = rounded(r.latency_ms);
@@ -51,7 +68,9 @@ Reading reading_from_json(const nlohmann::json& j) {
   r.text = j.value("text", "");
   r.confidence = j.value("confidence", 0.0);
   r.confidence_source = j.value("confidence_source", "");
-  r.error = j.value("error", "");
+  if (const std::string error = j.value("error", ""); !error.empty()) {
+    r.status = Status(code_named(j.value("error_kind", "")), error);
+  }
   r.note = j.value("note", "");
   r.variant = j.value("variant", "");
   r.latency_ms = j.value("latency_ms", 0.0);

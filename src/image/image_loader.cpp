@@ -24,7 +24,11 @@ void silence_decoder_chatter() {
   });
 }
 
-LoadedImage failure(std::string why) { return LoadedImage{cv::Mat(), std::move(why), {}, {}}; }
+LoadedImage failure(StatusCode code, std::string why) {
+  LoadedImage out;
+  out.status = Status(code, std::move(why));
+  return out;
+}
 
 std::string mime_type(int leptonica_format) {
   switch (leptonica_format) {
@@ -98,9 +102,9 @@ cv::Mat decode_with_leptonica(std::span<const std::uint8_t> bytes) {
 
 LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits& limits) {
   silence_decoder_chatter();
-  if (bytes.empty()) return failure("file is empty");
+  if (bytes.empty()) return failure(StatusCode::kDecode, "file is empty");
   if (bytes.size() > limits.max_file_bytes) {
-    return failure("file is " + std::to_string(bytes.size()) + " bytes, over the limit of " +
+    return failure(StatusCode::kLimit, "file is " + std::to_string(bytes.size()) + " bytes, over the limit of " +
                    std::to_string(limits.max_file_bytes));
   }
 
@@ -110,14 +114,14 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
       pixReadHeaderMem(bytes.data(), bytes.size(), &format, &w, &h, &bps, &spp, &iscmap) == 0;
   if (header_known) {
     const auto pixels = static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h);
-    if (w <= 0 || h <= 0) return failure(format_name(format) + " header declares no pixels");
+    if (w <= 0 || h <= 0) return failure(StatusCode::kDecode, format_name(format) + " header declares no pixels");
     if (pixels > limits.max_pixels) {
-      return failure(format_name(format) + " declares " + std::to_string(w) + "x" +
+      return failure(StatusCode::kLimit, format_name(format) + " declares " + std::to_string(w) + "x" +
                      std::to_string(h) + " pixels, over the limit of " +
                      std::to_string(limits.max_pixels) + " pixels");
     }
     if (w < kMinSide || h < kMinSide) {
-      return failure("image is " + std::to_string(w) + "x" + std::to_string(h) +
+      return failure(StatusCode::kLimit, "image is " + std::to_string(w) + "x" + std::to_string(h) +
                      " pixels, too small to hold text (at least " + std::to_string(kMinSide) +
                      "x" + std::to_string(kMinSide) + ")");
     }
@@ -135,23 +139,23 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
                            const_cast<std::uint8_t*>(bytes.data()));
       decoded = cv::imdecode(buffer, flags);
     } catch (const cv::Exception& e) {
-      return failure("cannot decode image: " + std::string(e.err));
+      return failure(StatusCode::kDecode, "cannot decode image: " + std::string(e.err));
     }
   }
   if (decoded.empty()) {
-    return failure(header_known ? format_name(format) + " data is corrupt or truncated"
+    return failure(StatusCode::kDecode, header_known ? format_name(format) + " data is corrupt or truncated"
                                 : "not an image in a format crossocr reads "
                                   "(PNG, JPEG, TIFF, BMP, WebP, GIF, PNM)");
   }
   // Formats whose header Leptonica does not know are checked once decoded (OpenCV caps their
   // allocation at 2^30 pixels by itself).
   if (static_cast<std::uint64_t>(decoded.total()) > limits.max_pixels) {
-    return failure("image is " + std::to_string(decoded.cols) + "x" +
+    return failure(StatusCode::kLimit, "image is " + std::to_string(decoded.cols) + "x" +
                    std::to_string(decoded.rows) + " pixels, over the limit of " +
                    std::to_string(limits.max_pixels) + " pixels");
   }
   if (decoded.cols < kMinSide || decoded.rows < kMinSide) {
-    return failure("image is " + std::to_string(decoded.cols) + "x" +
+    return failure(StatusCode::kLimit, "image is " + std::to_string(decoded.cols) + "x" +
                    std::to_string(decoded.rows) + " pixels, too small to hold text");
   }
   return LoadedImage{to_bgr8(decoded), {},
@@ -162,19 +166,19 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
 LoadedImage load_image(const std::string& path, const ImageLimits& limits) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) return failure("no such file");
-  if (std::filesystem::is_directory(status)) return failure("is a directory, not an image");
+  if (ec || !std::filesystem::exists(status)) return failure(StatusCode::kIo, "no such file");
+  if (std::filesystem::is_directory(status)) return failure(StatusCode::kIo, "is a directory, not an image");
   const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return failure("cannot read: " + ec.message());
+  if (ec) return failure(StatusCode::kIo, "cannot read: " + ec.message());
   if (size > limits.max_file_bytes) {
-    return failure("file is " + std::to_string(size) + " bytes, over the limit of " +
+    return failure(StatusCode::kLimit, "file is " + std::to_string(size) + " bytes, over the limit of " +
                    std::to_string(limits.max_file_bytes));
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return failure("cannot open for reading");
+  if (!in) return failure(StatusCode::kIo, "cannot open for reading");
   std::vector<std::uint8_t> bytes(size);
   in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (static_cast<std::uint64_t>(in.gcount()) != size) return failure("read error");
+  if (static_cast<std::uint64_t>(in.gcount()) != size) return failure(StatusCode::kIo, "read error");
   return decode_image(bytes, limits);
 }
 

@@ -248,7 +248,7 @@ Reading LocalEngine::read_line(const cv::Mat& line) {
   if (evidence.candidates.empty()) {
     Reading none;
     none.engine = "local";
-    none.error = "Tesseract could not read any preprocessed variant";
+    none.status = Status(StatusCode::kEngine, "Tesseract could not read any preprocessed variant");
     return none;
   }
   return most_probable(evidence, *calibration_);

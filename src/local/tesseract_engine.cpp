@@ -171,7 +171,7 @@ Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionar
   api.SetImage(gray.data, gray.cols, gray.rows, 1, static_cast<int>(gray.step));
   api.SetSourceResolution(300);  // unknown DPI would otherwise be guessed (and warned about)
   if (api.Recognize(nullptr) != 0) {
-    reading.error = "Tesseract failed to recognise the image";
+    reading.status = Status(StatusCode::kEngine, "Tesseract failed to recognise the image");
     return reading;
   }
 

@@ -29,7 +29,7 @@ bool is_configuration_fault(long status, const remote::ProviderError& e) {
 
 struct Attempt {
   remote::ChatAnswer answer;
-  std::string error;
+  Status status;
   int requests = 0;
 };
 
@@ -47,14 +47,19 @@ void RemoteGate::pause_until(std::chrono::steady_clock::time_point until) {
   resume_at_ = std::max(resume_at_, until);
 }
 
-bool RemoteGate::trip(const std::string& reason) {
+bool RemoteGate::trip(Status fault) {
   std::lock_guard lock(mutex_);
-  if (!fault_.empty()) return false;
-  fault_ = reason;
+  if (!fault_.ok()) return false;
+  fault_ = std::move(fault);
   return true;
 }
 
-std::string RemoteGate::tripped() const {
+void RemoteGate::reset() {
+  std::lock_guard lock(mutex_);
+  fault_ = Status();
+}
+
+Status RemoteGate::tripped() const {
   std::lock_guard lock(mutex_);
   return fault_;
 }
@@ -89,8 +94,8 @@ struct RemoteEngine::Impl {
     Attempt attempt;
     for (int retry = 0;; ++retry) {
       gate->wait_turn();
-      if (std::string fault = gate->tripped(); !fault.empty()) {
-        attempt.error = fault;
+      if (Status fault = gate->tripped(); !fault.ok()) {
+        attempt.status = std::move(fault);
         return attempt;
       }
       const remote::HttpResponse response = http.post(request);
@@ -102,7 +107,7 @@ struct RemoteEngine::Impl {
       } else if (response.status == 200) {
         attempt.answer = remote::parse_answer(response.body);
         if (attempt.answer.error.empty()) return attempt;
-        attempt.error = attempt.answer.error;  // a complete but unusable body: not retried
+        attempt.status = Status(StatusCode::kEngine, attempt.answer.error);  // complete but unusable: not retried
         return attempt;
       } else {
         const remote::ProviderError e = remote::parse_error(response.body);
@@ -115,8 +120,8 @@ struct RemoteEngine::Impl {
           } else {
             fault += "; check the API key (--api-key-env / --api-key-file)";
           }
-          gate->trip(fault);
-          attempt.error = fault;
+          attempt.status = Status(StatusCode::kRemoteConfig, fault);
+          gate->trip(attempt.status);
           return attempt;
         }
       }
@@ -126,12 +131,15 @@ struct RemoteEngine::Impl {
       // An endpoint that refuses connections is down, not busy: one quick second try, no storm.
       const int budget = response.connect_failed ? std::min(options.retries, 1) : options.retries;
       if (!allowed || retry >= budget) {
-        attempt.error = failure + (attempt.requests > 1
-                                       ? " (after " + std::to_string(attempt.requests) + " attempts)"
-                                       : "");
+        attempt.status = Status(StatusCode::kRemoteTransient,
+                                failure + (attempt.requests > 1
+                                               ? " (after " + std::to_string(attempt.requests) + " attempts)"
+                                               : ""));
         if (!response.transport_ok()) {
           // An endpoint that cannot be reached will not be reached for the next image either.
-          gate->trip("remote endpoint unavailable: " + attempt.error);
+          attempt.status = Status(StatusCode::kRemoteUnavailable,
+                                  "remote endpoint unavailable: " + attempt.status.message());
+          gate->trip(attempt.status);
         }
         return attempt;
       }
@@ -172,13 +180,13 @@ Reading RemoteEngine::read(const LoadedImage& image) {
     return r;
   };
 
-  if (std::string fault = impl_->gate->tripped(); !fault.empty()) {
-    reading.error = fault;
+  if (Status fault = impl_->gate->tripped(); !fault.ok()) {
+    reading.status = std::move(fault);
     return finish(reading);
   }
   const remote::UploadImage upload = remote::prepare_upload(image);
   if (!upload.error.empty()) {
-    reading.error = upload.error;
+    reading.status = Status(StatusCode::kLimit, upload.error);
     return finish(reading);
   }
   // Agreement between samples means something only if the samples can differ.
@@ -192,7 +200,7 @@ Reading RemoteEngine::read(const LoadedImage& image) {
     }
   }
   if (!o.offline_reason.empty()) {  // no key: the cache was the only source
-    reading.error = o.offline_reason;
+    reading.status = Status(StatusCode::kRemoteConfig, o.offline_reason);
     return finish(reading);
   }
 
@@ -210,9 +218,9 @@ Reading RemoteEngine::read(const LoadedImage& image) {
   for (int s = 0; s < std::max(1, o.samples); ++s) {
     Attempt attempt = impl_->ask(body);
     reading.remote.attempts += attempt.requests;
-    if (!attempt.error.empty()) {
+    if (!attempt.status.ok()) {
       if (s == 0) {
-        reading.error = attempt.error;
+        reading.status = attempt.status;
         return finish(reading);
       }
       break;  // keep the samples we have

@@ -26,15 +26,16 @@ class RemoteGate {
   void pause_until(std::chrono::steady_clock::time_point until);
   // Records a fault that ends the remote side for this batch; true for the first caller only, so
   // the fault can be reported once.
-  bool trip(const std::string& reason);
-  std::string tripped() const;  // the fault, or empty
+  bool trip(Status fault);
+  Status tripped() const;  // the fault, or ok
+  // Forgets the fault: a new batch tries the remote side again.
+  void reset();
 
  private:
   mutable std::mutex mutex_;
   std::chrono::steady_clock::time_point resume_at_{};
-  std::string fault_;
+  Status fault_;
 };
-
 
 class RemoteEngine : public Engine {
  public:

@@ -63,7 +63,7 @@ Verdict reconcile(const Reading& local, const Reading& remote, const ReconcilePo
   Verdict v;
   if (!local.ok() && !remote.ok()) {
     v.status = VerdictStatus::kFailed;
-    v.reason = "neither engine read the image: local: " + local.error + "; remote: " + remote.error;
+    v.reason = "neither engine read the image: local: " + local.status.message() + "; remote: " + remote.status.message();
     return v;
   }
   if (!local.ok() || !remote.ok()) {
@@ -74,7 +74,7 @@ Verdict reconcile(const Reading& local, const Reading& remote, const ReconcilePo
     v.status = local_side ? VerdictStatus::kLocalOnly : VerdictStatus::kRemoteOnly;
     v.confidence = r.confidence;
     v.reason = std::string("unverified: the ") + (local_side ? "remote" : "local") +
-               " reading failed: " + (local_side ? remote.error : local.error);
+               " reading failed: " + (local_side ? remote.status.message() : local.status.message());
     return v;
   }
 

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
     const auto reader = crossocr::Reader::open(options);
     const crossocr::ImageResult result = reader->read(crossocr::ImageSource{argv[1]});
     if (!result.ok()) {
-      std::cerr << result.reading.error << "\n";
+      std::cerr << result.reading.status.message() << "\n";
       return 1;
     }
     std::cout << result.reading.text << "\n";
