@@ -302,6 +302,30 @@ TEST(Cli, UnwritableDebugDirAndReportAreConfigurationErrors) {
   EXPECT_NE(r.err.find("cannot create --report"), std::string::npos) << r.err;
 }
 
+// Results that cannot be written are not results: a full disk is an error, never exit 0.
+TEST(Cli, AnOutputThatCannotBeWrittenExitsThree) {
+  const auto r = run_cli({"-o", "/dev/full", kSeedStrip});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("cannot write /dev/full"), std::string::npos) << r.err;
+}
+
+// Opening an input for writing would empty it before it is read.
+TEST(Cli, AnOutputThatNamesAnInputIsRefusedAndTheInputKept) {
+  ScratchDir dir;
+  const std::string copy = dir.write("seed.png", testing::read_bytes(kSeedStrip));
+  const auto r = run_cli({"-o", copy, kSeedStrip, copy});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("is one of the images to read"), std::string::npos) << r.err;
+  EXPECT_EQ(testing::read_bytes(copy), testing::read_bytes(kSeedStrip));
+}
+
+// Standard input is read no further than the file size limit allows.
+TEST(Cli, StandardInputOverTheSizeLimitIsRefused) {
+  const auto r = run_cli({"--max-file-bytes", "1000", "-"}, kSeedStrip);  // the seed is 1863 bytes
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("over the limit of 1000"), std::string::npos) << r.err;
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_cli({}).exit_code, 2);
   EXPECT_EQ(run_cli({"--mode", "psychic", kSeedStrip}).exit_code, 2);

@@ -6,7 +6,10 @@
 #include "crossocr/output.hpp"
 #include "crossocr/reader.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -99,8 +102,21 @@ class ResultPrinter {
   std::set<crossocr::StatusCode> announced_;  // batch-wide faults already said in full
 };
 
+// Standard input, up to one byte over the file size limit: enough for the decoder to refuse it
+// as too large without holding an endless stream in memory.
+std::vector<std::uint8_t> read_standard_input(std::uint64_t max_bytes) {
+  std::vector<std::uint8_t> bytes;
+  char chunk[1 << 16];
+  while (bytes.size() <= max_bytes && std::cin.read(chunk, sizeof chunk).gcount() > 0) {
+    bytes.insert(bytes.end(), chunk, chunk + std::cin.gcount());
+  }
+  if (bytes.size() > max_bytes + 1) bytes.resize(max_bytes + 1);
+  return bytes;
+}
+
 // Standard input can be read once, so at most one "-" is accepted.
-bool collect_sources(const std::vector<std::string>& images, std::vector<ImageSource>& sources) {
+bool collect_sources(const std::vector<std::string>& images, std::uint64_t max_bytes,
+                     std::vector<ImageSource>& sources) {
   bool stdin_used = false;
   for (const std::string& name : images) {
     ImageSource source{name, {}, false};
@@ -110,12 +126,22 @@ bool collect_sources(const std::vector<std::string>& images, std::vector<ImageSo
         return false;
       }
       stdin_used = true;
-      source.bytes.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+      source.bytes = read_standard_input(max_bytes);
       source.from_memory = true;
     }
     sources.push_back(std::move(source));
   }
   return true;
+}
+
+// Whether `output` is one of the input files (opening it for writing would empty it).
+bool names_an_input(const std::string& output, const std::vector<std::string>& images) {
+  if (output.empty()) return false;
+  std::error_code error;
+  for (const std::string& image : images) {
+    if (image != "-" && std::filesystem::equivalent(output, image, error)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -143,17 +169,22 @@ int main(int argc, char** argv) {
   }
 
   std::vector<ImageSource> sources;
-  if (!collect_sources(options.images, sources)) return kExitUsage;
+  if (names_an_input(options.output_path, options.images)) {
+    report_problem("-o " + options.output_path + " is one of the images to read: choose another output file");
+    return kExitUsage;
+  }
+  if (!collect_sources(options.images, options.reader.limits.max_file_bytes, sources)) return kExitUsage;
 
   std::ofstream file;
   if (!options.output_path.empty()) {
     file.open(options.output_path, std::ios::out | std::ios::trunc);
     if (!file) {
-      report_problem("cannot write " + options.output_path);
+      report_problem("cannot write " + options.output_path + ": " + std::strerror(errno));
       return kExitConfig;
     }
   }
   std::ostream& out = options.output_path.empty() ? std::cout : file;
+  const std::string out_name = options.output_path.empty() ? "standard output" : options.output_path;
 
   const bool terminal = options.output_path.empty() && isatty(STDOUT_FILENO);
   ResultPrinter printer(out, options.format, sources.size(), terminal);
@@ -165,6 +196,10 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   printer.finish();
+  if (!out.good()) {  // a full disk or a closed pipe: the results are not where they were asked for
+    report_problem("cannot write " + out_name + ": " + std::strerror(errno));
+    return kExitConfig;
+  }
   if (printer.failed() != 0) return kExitImageFailed;
   return options.strict && printer.flagged() != 0 ? kExitFlagged : kExitOk;
 }
