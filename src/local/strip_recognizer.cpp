@@ -76,13 +76,10 @@ uchar ground_of(const cv::Mat& grey) {
 }
 
 // As in training: the darkest of the three channels (pale colours on white keep the contrast they
-// lose in luminance), area-resampled to 32x128, stretched to the strip's own range. (Training
-// resampled with Pillow's BOX, whole pixels by their centres; INTER_AREA's exact areas are
-// smoother, and with them the previous file read as well or better on every shared set, see
-// models/README.md.) A strip narrower than 3:1 is first widened with its ground colour: squeezed
-// into 4:1 its letters would be stretched wider than any the network was trained on (on a
-// checkpoint of an earlier model, swust-login's 2.7:1 strips went from 79% to 88% read ignoring
-// case, pycaptcha's from 63% to 69%; strips of 3:1 and wider are left alone).
+// lose in luminance), area-resampled to 32x128, stretched to the strip's own range. A strip
+// narrower than 3:1 is first widened with its ground colour: squeezed into 4:1 its letters would
+// be stretched wider than any the network was trained on. (The measured effect of both choices is
+// in models/README.md.)
 StripInput strip_input(const cv::Mat& bgr) {
   StripInput out;
   cv::Mat grey, small;

@@ -124,7 +124,7 @@ struct TesseractEngine::Impl {
 
   tesseract::TessBaseAPI& api_for(Layout layout) {
     // Debian's Tesseract splits each line's LSTM over OpenMP threads. With an engine per thread
-    // that oversubscribes the cores: 43 ms per strip instead of 5 (tesseract#3109). OMP_THREAD_LIMIT
+    // that oversubscribes the cores many times over (tesseract#3109). OMP_THREAD_LIMIT
     // is read only at process start; allowing zero active parallel levels has the same effect from
     // inside the library. The setting belongs to the calling thread, hence here.
     omp_set_max_active_levels(0);
