@@ -336,7 +336,9 @@ class StripGenerator:
 def to_input(img):
     """RGB strip -> 32x128 float in [0, 1]: the darkest channel (pale colours on white keep their
     contrast, unlike in luminance), area-resampled, stretched to the strip's own range. The C++
-    reader (src/strip_recognizer.cpp) does the same."""
+    reader (src/local/strip_recognizer.cpp) differs in two ways: OpenCV's INTER_AREA weighs the
+    pixels a box's edge cuts by the fraction covered (Pillow's BOX takes whole pixels), and strips
+    narrower than 3:1 are first widened with their ground colour (see models/README.md)."""
     grey = Image.fromarray(np.asarray(img.convert("RGB")).min(axis=2))
     a = np.asarray(grey.resize((WIDTH, HEIGHT), Image.BOX), np.float32)
     lo, hi = a.min(), a.max()
