@@ -1,6 +1,6 @@
 // Character alignment: how a reading differs from its label, one code point at a time. Byte-wise
 // comparison would count "ß" as two errors and split "日" in half, so everything here works on
-// Unicode code points decoded from UTF-8.
+// Unicode code points decoded from UTF-8. Pure functions: safe from any thread.
 #pragma once
 
 #include <cstddef>

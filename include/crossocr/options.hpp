@@ -1,5 +1,6 @@
 // The options of the local and remote readers: plain values, set by a library user or by the
-// CLI, and handed to Reader::open (reader.hpp), which settles them once.
+// CLI, and handed to Reader::open (reader.hpp), which settles them once. The functions below are
+// safe from any thread (find_api_key reads the environment and a file, nothing shared).
 #pragma once
 
 #include <cstdint>

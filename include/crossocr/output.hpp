@@ -1,4 +1,5 @@
-// Results as JSON, and the labels.tsv escapes that keep one result on one text line.
+// Results as JSON, and the labels.tsv escapes that keep one result on one text line. Pure
+// functions: safe from any thread.
 #pragma once
 
 #include "crossocr/reading.hpp"

@@ -1,3 +1,4 @@
+// The library's version. Safe from any thread.
 #pragma once
 
 namespace crossocr {
