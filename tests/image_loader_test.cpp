@@ -120,6 +120,15 @@ TEST(ImageLoader, LimitsAreConfigurable) {
   EXPECT_NE(load_image(kSeedStrip, tight).status.message().find("over the limit of 100"), std::string::npos);
 }
 
+// A Radiance HDR header can declare gigapixels in a few bytes; OpenCV would allocate them before
+// any limit applied. Formats whose header crossocr cannot read first are refused undecoded.
+TEST(ImageLoader, FormatsOutsideTheListAreRefusedBeforeDecoding) {
+  const std::string hdr = "#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 16384 +X 32767\n";
+  const LoadedImage image = decode_image(std::span(reinterpret_cast<const std::uint8_t*>(hdr.data()), hdr.size()));
+  EXPECT_EQ(image.status.code(), StatusCode::kDecode);
+  EXPECT_NE(image.status.message().find("not an image in a format crossocr reads"), std::string::npos);
+}
+
 TEST(ImageLoader, ADirectoryIsNotAnImage) {
   ScratchDir dir;
   EXPECT_NE(load_image(dir.path().string()).status.message().find("directory"), std::string::npos);

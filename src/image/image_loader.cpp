@@ -127,13 +127,18 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
     }
   }
 
+  // Only formats whose header is read (and limited) above are decoded: others (Radiance HDR, PFM,
+  // EXR...) could declare any size, and OpenCV would allocate it before anything could refuse.
+  if (!header_known) {
+    return failure(StatusCode::kDecode,
+                   "not an image in a format crossocr reads (PNG, JPEG, TIFF, BMP, WebP, GIF, PNM)");
+  }
   cv::Mat decoded;
-  if (header_known && format == IFF_GIF) {
+  if (format == IFF_GIF) {
     decoded = decode_with_leptonica(bytes);
   } else {
     // JPEG honours its EXIF orientation only with IMREAD_COLOR; other formats keep alpha/depth.
-    const int flags = (header_known && format == IFF_JFIF_JPEG) ? cv::IMREAD_COLOR
-                                                                 : cv::IMREAD_UNCHANGED;
+    const int flags = format == IFF_JFIF_JPEG ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED;
     try {
       const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8U,
                            const_cast<std::uint8_t*>(bytes.data()));
@@ -143,12 +148,9 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
     }
   }
   if (decoded.empty()) {
-    return failure(StatusCode::kDecode, header_known ? format_name(format) + " data is corrupt or truncated"
-                                : "not an image in a format crossocr reads "
-                                  "(PNG, JPEG, TIFF, BMP, WebP, GIF, PNM)");
+    return failure(StatusCode::kDecode, format_name(format) + " data is corrupt or truncated");
   }
-  // Formats whose header Leptonica does not know are checked once decoded (OpenCV caps their
-  // allocation at 2^30 pixels by itself).
+  // A decoder may disagree with the header it was given (multi-image files): checked again.
   if (static_cast<std::uint64_t>(decoded.total()) > limits.max_pixels) {
     return failure(StatusCode::kLimit, "image is " + std::to_string(decoded.cols) + "x" +
                    std::to_string(decoded.rows) + " pixels, over the limit of " +
@@ -160,7 +162,7 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
   }
   return LoadedImage{to_bgr8(decoded), {},
                      std::vector<std::uint8_t>(bytes.begin(), bytes.end()),
-                     header_known ? mime_type(format) : std::string()};
+                     mime_type(format)};
 }
 
 LoadedImage load_image(const std::string& path, const ImageLimits& limits) {
