@@ -49,5 +49,13 @@ TEST(Output, EscapedLinesUseTheLabelsTsvEscapes) {
   EXPECT_EQ(escape_line("plain"), "plain");
 }
 
+// A provider's answer "ZG<ESC>]0;pwned<BEL><ESC>[2J<CR>UVU" would retitle and clear a terminal.
+TEST(Output, ControlCharactersAreShownNotObeyed) {
+  EXPECT_EQ(without_control_characters("ZG\x1b]0;pwned\x07\x1b[2J\rUVU"),
+            "ZG\\x1b]0;pwned\\x07\\x1b[2J\\x0dUVU");
+  EXPECT_EQ(without_control_characters("two\nlines\tand tab"), "two\nlines\tand tab");
+  EXPECT_EQ(without_control_characters("ß and 日"), "ß and 日");
+}
+
 }  // namespace
 }  // namespace crossocr

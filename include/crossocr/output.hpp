@@ -18,4 +18,8 @@ std::string result_to_json(const ImageResult& result);
 // Escapes '\\', '\n' and '\t' the way labels.tsv files do, so one result stays on one line.
 std::string escape_line(std::string_view text);
 
+// Control characters other than newline and tab written as \xNN, so that text from an image, a
+// provider or a file name cannot move the cursor, retitle or clear a terminal.
+std::string without_control_characters(std::string_view text);
+
 }  // namespace crossocr

@@ -65,9 +65,10 @@ class ResultPrinter {
       case OutputFormat::kText:
         if (!result.ok()) break;  // the error went to standard error
         if (batch_size_ == 1) {
-          out_ << result.reading.text;
+          out_ << crossocr::without_control_characters(result.reading.text);
         } else {
-          out_ << result.file << "\t" << crossocr::escape_line(result.reading.text);
+          out_ << crossocr::without_control_characters(crossocr::escape_line(result.file)) << "\t"
+               << crossocr::without_control_characters(crossocr::escape_line(result.reading.text));
         }
         // A person at a terminal sees which results to check; scripts read --format json.
         if (terminal_ && result.flagged()) {
