@@ -20,13 +20,26 @@ std::string joined_provider_names() {
   return names;
 }
 
-}  // namespace
+const std::map<std::string, Mode>& mode_names() {
+  static const std::map<std::string, Mode> modes = {
+      {"local", Mode::kLocal}, {"remote", Mode::kRemote}, {"vote", Mode::kVote}};
+  return modes;
+}
 
-ParseOutcome parse_command_line(int argc, const char* const* argv) {
-  CliOptions o;
-  CLI::App app{"crossocr: read the exact text of images with OpenCV + Tesseract (local), a vision\n"
-               "LLM behind an OpenAI-compatible API (remote), or both cross-checked (vote).",
-               "crossocr"};
+// Parsed values that become options only once the whole command line is read: the provider's
+// preset fills in only what the user did not say, and eval's modes are checked by name.
+struct Pending {
+  std::string provider = "groq";
+  CLI::Option* base_url = nullptr;
+  CLI::Option* model = nullptr;
+  CLI::Option* logprobs = nullptr;
+  std::string fallback;
+  std::string eval_modes = "local";
+  CLI::App* eval = nullptr;
+  CLI::App* calibrate = nullptr;
+};
+
+void add_version_and_footer(CLI::App& app) {
   app.set_version_flag("--version", std::string("crossocr ") + version());
   app.footer(
       "Exit status: 0 all images read; 1 some image could not be read (the rest were);\n"
@@ -35,22 +48,23 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       "An IMAGE of - reads the image from standard input.\n"
       "Every option can also be set in the config file (TOML, `name = value`), and the remote\n"
       "ones through CROSSOCR_* environment variables; flags win over both.");
+}
 
-  const std::map<std::string, Mode> modes = {
-      {"local", Mode::kLocal}, {"remote", Mode::kRemote}, {"vote", Mode::kVote}};
-  const std::map<std::string, OutputFormat> formats = {
-      {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}, {"jsonl", OutputFormat::kJsonl}};
-  const std::map<std::string, Layout> layouts = {
-      {"auto", Layout::kAuto}, {"strip", Layout::kStrip}, {"page", Layout::kPage}};
-
+// CLI11 reads the file while parsing; flags given on the command line win over it.
+void add_config_file(CLI::App& app) {
   app.set_config("--config",
                  user_file("XDG_CONFIG_HOME", ".config", "config.toml").value_or(""),
                  "read options from this TOML file");
+}
+
+void add_input_output_flags(CLI::App& app, CliOptions& o) {
+  const std::map<std::string, OutputFormat> formats = {
+      {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}, {"jsonl", OutputFormat::kJsonl}};
   app.add_option("images", o.images, "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF)");
   app.add_option("--mode", o.reader.mode,
                  "local: OpenCV + Tesseract, offline (default); remote: vision LLM; vote: both, "
                  "cross-checked")
-      ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case))
+      ->transform(CLI::CheckedTransformer(mode_names(), CLI::ignore_case))
       ->option_text("local|remote|vote");
   app.add_option("--format", o.format, "text (default), json (one array) or jsonl (a line per image)")
       ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
@@ -58,9 +72,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   app.add_option("-o,--output", o.output_path, "write results to FILE as they are produced");
   app.add_option("-j,--jobs", o.reader.jobs, "threads reading images locally (default: all cores)")
       ->check(CLI::Range(1u, 256u));
+}
 
-  auto& local = o.reader.local;
+void add_local_flags(CLI::App& app, LocalOptions& local) {
   const std::string local_group = "Local engine";
+  const std::map<std::string, Layout> layouts = {
+      {"auto", Layout::kAuto}, {"strip", Layout::kStrip}, {"page", Layout::kPage}};
   app.add_option("--layout", local.preprocess.layout,
                  "auto (default), strip (one line of text) or page (a document)")
       ->transform(CLI::CheckedTransformer(layouts, CLI::ignore_case))
@@ -86,19 +103,21 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
                  "local_calibration.json)")->group(local_group);
   app.add_option("--debug-dir", local.preprocess.debug_dir,
                  "write every preprocessing step of every image there as PNG")->group(local_group);
+}
 
-  auto& remote = o.reader.remote;
-  const std::string remote_group = "Remote engine";
-  std::string provider = "groq";
-  app.add_option("--provider", provider, "preset endpoint, key variable and model: " + joined_provider_names())
+// Where the request goes and with which key.
+void add_endpoint_flags(CLI::App& app, RemoteOptions& remote, Pending& pending,
+                        const std::string& remote_group) {
+  app.add_option("--provider", pending.provider,
+                 "preset endpoint, key variable and model: " + joined_provider_names())
       ->check(CLI::IsMember(provider_names()))
       ->envname("CROSSOCR_PROVIDER")->capture_default_str()->group(remote_group);
-  auto* base_url = app.add_option("--base-url", remote.base_url,
-                                  "OpenAI-compatible API root; POSTs go to BASE/chat/completions")
-                       ->envname("CROSSOCR_BASE_URL")->group(remote_group);
-  auto* model = app.add_option("--model", remote.model, "vision model (default: the seed's, "
-                               "meta-llama/llama-4-scout-17b-16e-instruct on Groq)")
-                    ->envname("CROSSOCR_MODEL")->group(remote_group);
+  pending.base_url = app.add_option("--base-url", remote.base_url,
+                                    "OpenAI-compatible API root; POSTs go to BASE/chat/completions")
+                         ->envname("CROSSOCR_BASE_URL")->group(remote_group);
+  pending.model = app.add_option("--model", remote.model, "vision model (default: the seed's, "
+                                 "meta-llama/llama-4-scout-17b-16e-instruct on Groq)")
+                      ->envname("CROSSOCR_MODEL")->group(remote_group);
   app.add_option("--prompt", remote.prompt, "instruction sent with the image (default: the seed's)")
       ->envname("CROSSOCR_PROMPT")->group(remote_group);
   app.add_option("--max-tokens", remote.max_tokens, "answer length cap")
@@ -119,6 +138,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       ->envname("CROSSOCR_API_KEY_ENV")->group(remote_group);
   app.add_option("--api-key-file", remote.api_key_file, "file whose first line is the API key")
       ->check(CLI::ExistingFile)->envname("CROSSOCR_API_KEY_FILE")->group(remote_group);
+}
+
+void add_remote_flags(CLI::App& app, CliOptions& o, Pending& pending) {
+  auto& remote = o.reader.remote;
+  const std::string remote_group = "Remote engine";
+  add_endpoint_flags(app, remote, pending, remote_group);
   app.add_flag("!--no-cache", o.reader.use_cache, "do not read or write the cache of remote readings")
       ->group(remote_group);
   app.add_option("--cache-file", remote.cache_path,
@@ -130,10 +155,13 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   app.add_option("--remote-samples", remote.samples,
                  "ask N times and take the majority; confidence is the share that agreed")
       ->check(CLI::Range(1, 10))->capture_default_str()->group(remote_group);
-  auto* logprobs = app.add_flag("--logprobs,!--no-logprobs", remote.logprobs,
-                                "ask for token log-probabilities (default: when the provider takes them)")
-                       ->group(remote_group);
+  pending.logprobs =
+      app.add_flag("--logprobs,!--no-logprobs", remote.logprobs,
+                   "ask for token log-probabilities (default: when the provider takes them)")
+          ->group(remote_group);
+}
 
+void add_vote_flags(CLI::App& app, CliOptions& o, Pending& pending) {
   const std::string vote_group = "Vote";
   const std::map<std::string, Preference> preferences = {{"confidence", Preference::kConfidence},
                                                          {"local", Preference::kLocal},
@@ -152,24 +180,28 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
       ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(vote_group);
   app.add_flag("--strict", o.strict, "exit with status 5 when any result is flagged for review")
       ->group(vote_group);
-  std::string fallback;
-  app.add_option("--fallback", fallback, "remote mode: read locally when the remote reading fails")
+  app.add_option("--fallback", pending.fallback,
+                 "remote mode: read locally when the remote reading fails")
       ->check(CLI::IsMember({"local", "none"}))->option_text("local|none")->group(vote_group);
+}
 
-  app.add_option("--max-pixels", o.reader.limits.max_pixels,
+void add_limit_flags(CLI::App& app, ImageLimits& limits) {
+  app.add_option("--max-pixels", limits.max_pixels,
                  "refuse images whose header declares more pixels")
       ->capture_default_str();
-  app.add_option("--max-file-bytes", o.reader.limits.max_file_bytes, "refuse larger files")
+  app.add_option("--max-file-bytes", limits.max_file_bytes, "refuse larger files")
       ->capture_default_str();
+}
 
+void add_eval_command(CLI::App& app, CliOptions& o, Pending& pending) {
   // Every reading option above applies to `eval` too (fallthrough hands them to this app).
   CLI::App* eval = app.add_subcommand(
       "eval", "accuracy comparison runs: read labelled sets (folders with labels.tsv) in each mode "
               "and report exact match, CER, WER, case errors, confusions, latency and flag quality");
   eval->fallthrough();
   eval->add_option("sets", o.sets, "set folders, each with labels.tsv and optional dataset.json");
-  std::string modes_text = "local";
-  eval->add_option("--modes", modes_text, "comma-separated modes to compare, e.g. local,remote,vote")
+  eval->add_option("--modes", pending.eval_modes,
+                   "comma-separated modes to compare, e.g. local,remote,vote")
       ->capture_default_str();
   eval->add_option("--report", o.report_dir,
                    "write report.json, report.md and report.html (self-contained) there");
@@ -178,7 +210,10 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   eval->add_flag("!--no-store", o.store_run, "do not record this run in the database");
   eval->add_option("--compare", o.compare, "print what changed between two stored runs: A B")
       ->expected(2);
+  pending.eval = eval;
+}
 
+void add_calibrate_command(CLI::App& app, CliOptions& o, Pending& pending) {
   CLI::App* calibrate = app.add_subcommand(
       "calibrate", "fit the local reader's calibration (the probability that a reading is exactly "
                    "right) on labelled sets of generated lines, never on evaluation sets");
@@ -186,38 +221,69 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   calibrate->add_option("sets", o.sets, "set folders, each with labels.tsv")->required();
   calibrate->add_option("--out", o.calibration_out, "where to write the calibration (JSON)")->required();
   calibrate->add_option("--rows", o.calibration_rows, "also write every fitted row there (CSV)");
+  pending.calibrate = calibrate;
+}
+
+// What CLI11 cannot check by itself; throws its errors so that they are reported like its own.
+void check_command(CliOptions& o, const Pending& pending) {
+  o.calibrate = pending.calibrate->parsed();
+  o.eval = pending.eval->parsed();
+  if (o.eval) {
+    o.eval_modes.clear();
+    std::stringstream list(pending.eval_modes);
+    const std::map<std::string, Mode>& modes = mode_names();
+    for (std::string name; std::getline(list, name, ',');) {
+      const auto it = modes.find(name);
+      if (it == modes.end()) throw CLI::ValidationError("--modes", "unknown mode '" + name + "'");
+      o.eval_modes.push_back(it->second);
+    }
+    if (o.sets.empty() && o.compare.empty()) {
+      throw CLI::ValidationError("eval", "name at least one set folder, or --compare A B");
+    }
+  } else if (o.images.empty() && !o.calibrate) {
+    throw CLI::RequiredError("images");
+  }
+}
+
+void apply_pending(CliOptions& o, const Pending& pending) {
+  o.reader.fallback_local = pending.fallback == "local";
+  // The preset (the library's) fills in what the user did not say.
+  auto& remote = o.reader.remote;
+  const RemoteOptions preset = for_provider(pending.provider);
+  remote.provider = preset.provider;
+  if (pending.base_url->count() == 0) remote.base_url = preset.base_url;
+  if (pending.model->count() == 0) remote.model = preset.model;
+  if (pending.logprobs->count() == 0) remote.logprobs = preset.logprobs;
+  if (remote.api_key_env.empty()) remote.api_key_env = preset.api_key_env;
+}
+
+}  // namespace
+
+ParseOutcome parse_command_line(int argc, const char* const* argv) {
+  CliOptions o;
+  Pending pending;
+  CLI::App app{"crossocr: read the exact text of images with OpenCV + Tesseract (local), a vision\n"
+               "LLM behind an OpenAI-compatible API (remote), or both cross-checked (vote).",
+               "crossocr"};
+  // The order of the calls is the order of --help.
+  add_version_and_footer(app);
+  add_config_file(app);
+  add_input_output_flags(app, o);
+  add_local_flags(app, o.reader.local);
+  add_remote_flags(app, o, pending);
+  add_vote_flags(app, o, pending);
+  add_limit_flags(app, o.reader.limits);
+  add_eval_command(app, o, pending);
+  add_calibrate_command(app, o, pending);
 
   try {
     app.parse(argc, argv);
-    o.calibrate = calibrate->parsed();
-    o.eval = eval->parsed();
-    if (o.eval) {
-      o.eval_modes.clear();
-      std::stringstream list(modes_text);
-      for (std::string name; std::getline(list, name, ',');) {
-        const auto it = modes.find(name);
-        if (it == modes.end()) throw CLI::ValidationError("--modes", "unknown mode '" + name + "'");
-        o.eval_modes.push_back(it->second);
-      }
-      if (o.sets.empty() && o.compare.empty()) {
-        throw CLI::ValidationError("eval", "name at least one set folder, or --compare A B");
-      }
-    } else if (o.images.empty() && !o.calibrate) {
-      throw CLI::RequiredError("images");
-    }
+    check_command(o, pending);
   } catch (const CLI::ParseError& e) {
     const int status = app.exit(e);  // prints help, version or the error
     return ParseOutcome{std::nullopt, status == 0 ? kExitOk : kExitUsage};
   }
-
-  o.reader.fallback_local = fallback == "local";
-  // The preset (the library's) fills in what the user did not say.
-  const RemoteOptions preset = for_provider(provider);
-  remote.provider = preset.provider;
-  if (base_url->count() == 0) remote.base_url = preset.base_url;
-  if (model->count() == 0) remote.model = preset.model;
-  if (logprobs->count() == 0) remote.logprobs = preset.logprobs;
-  if (remote.api_key_env.empty()) remote.api_key_env = preset.api_key_env;
+  apply_pending(o, pending);
   return ParseOutcome{std::move(o), kExitOk};
 }
 

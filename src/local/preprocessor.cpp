@@ -274,6 +274,112 @@ Variant make_variant(std::string name, const cv::Mat& text_mask, double scale, i
   return Variant{std::move(name), page, scale, border};
 }
 
+// Strokes one pixel bolder: thin fonts break apart when binarised.
+cv::Mat bolder(const cv::Mat& mask) {
+  cv::Mat bold;
+  cv::dilate(mask, bold, cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3}));
+  return bold;
+}
+
+// Documents: Tesseract's own layout analysis and thresholding do well on the grey image.
+std::vector<Variant> preprocess_page(cv::Mat gray, const PreprocessOptions& options) {
+  const cv::Mat rough = minority_mask(gray);
+  if (options.deskew) {
+    const double skew = estimate_skew_degrees(rough);
+    if (std::abs(skew) >= 0.5) gray = rotate_image(gray, skew);
+  }
+  TextMetrics text_size = measure_text(rough);
+  if (text_size.glyph_height <= 0) text_size.glyph_height = 20.0;
+  double scale = std::clamp(options.target_cap_height / text_size.glyph_height, 1.0, 2.0);
+  if (scale > 1.05) {
+    cv::resize(gray, gray, {}, scale, scale, cv::INTER_CUBIC);
+  } else {
+    scale = 1.0;
+  }
+  return {Variant{"gray", gray, scale, 0}};
+}
+
+// What surrounds a strip's text. One ground all around the frame: plain dark-on-light (or
+// light-on-dark) text, where the threshold itself is the best mask. Otherwise the ground changes
+// across the strip.
+struct StripGround {
+  cv::Mat light;
+  std::optional<bool> light_ground;  // set when one ground runs all around the frame
+  cv::Mat noise;                     // off-palette pixels; only looked for on a changing ground
+};
+
+StripGround find_ground(const cv::Mat& colour, const cv::Mat& gray) {
+  StripGround ground;
+  ground.light = light_mask(gray);
+  ground.light_ground = uniform_ground(ground.light);
+  ground.noise = ground.light_ground ? cv::Mat() : off_palette_pixels(colour, ground.light);
+  return ground;
+}
+
+cv::Mat text_mask(const StripGround& ground, const TextMetrics& size) {
+  return ground.light_ground ? ink_on(ground.light, *ground.light_ground)
+                             : polarity_free_mask(ground.light, ground.noise, size);
+}
+
+// On one ground: the threshold of the upscaled grey keeps the anti-aliasing's detail; then
+// bolder strokes; then the polarity-free mask.
+std::vector<Variant> threshold_variants(const cv::Mat& gray, const StripGround& ground,
+                                        const TextMetrics& text_size, double scale, int border) {
+  cv::Mat scaled_gray = gray;
+  if (scale > 1.0) cv::resize(gray, scaled_gray, {}, scale, scale, cv::INTER_CUBIC);
+  const cv::Mat ink = ink_on(light_mask(scaled_gray), *ground.light_ground);
+  std::vector<Variant> variants;
+  variants.push_back(make_variant("threshold", ink, scale, border));
+  variants.push_back(make_variant("bold", bolder(ink), scale, border));
+  const cv::Mat polarity = polarity_free_mask(ground.light, ground.noise, text_size);
+  variants.push_back(make_variant("polarity", upscale_mask(polarity, scale), scale, border));
+  return variants;
+}
+
+// On a changing ground: the polarity-free mask; the same with bolder strokes; a mask from a wider
+// ground window (dense text near region edges).
+std::vector<Variant> polarity_variants(const cv::Mat& text, const StripGround& ground,
+                                       const TextMetrics& text_size, double scale, int border) {
+  const cv::Mat polarity = upscale_mask(text, scale);
+  const cv::Mat wide =
+      polarity_free_mask(ground.light, ground.noise, TextMetrics{text_size.glyph_height * 1.35});
+  std::vector<Variant> variants;
+  variants.push_back(make_variant("polarity", polarity, scale, border));
+  variants.push_back(make_variant("bold", bolder(polarity), scale, border));
+  variants.push_back(make_variant("wide-ground", upscale_mask(wide, scale), scale, border));
+  return variants;
+}
+
+// Strips: masks of the text whatever its colours, straightened and upscaled.
+std::vector<Variant> preprocess_strip(const cv::Mat& image, cv::Mat gray,
+                                      const PreprocessOptions& options, DebugDump& dump) {
+  cv::Mat colour = image;
+  StripGround ground = find_ground(colour, gray);
+  // Before anything is known of the text, guess its size from the strip's height.
+  const TextMetrics guess{gray.rows * 0.4};
+  cv::Mat rough = text_mask(ground, guess);
+  dump("rough", rough);
+  if (options.deskew) {
+    const double skew = estimate_skew_degrees(rough);
+    if (std::abs(skew) >= 0.5) {
+      gray = rotate_image(gray, skew);
+      if (image.channels() == 3) colour = rotate_image(image, skew);
+      ground = find_ground(colour, gray);
+      rough = text_mask(ground, guess);
+    }
+  }
+  TextMetrics text_size = measure_text(rough);
+  if (text_size.glyph_height <= 0) text_size.glyph_height = gray.rows * 0.5;
+  const cv::Mat text = ground.light_ground ? rough : text_mask(ground, text_size);
+  dump("text", text);
+
+  // Upscale small text to the height the LSTM reads best; never shrink.
+  double scale = std::clamp(options.target_cap_height / text_size.glyph_height, 1.0, 8.0);
+  if (scale <= 1.05) scale = 1.0;
+  if (ground.light_ground) return threshold_variants(gray, ground, text_size, scale, options.border);
+  return polarity_variants(text, ground, text_size, scale, options.border);
+}
+
 }  // namespace
 
 Layout detect_layout(const cv::Mat& image) {
@@ -288,85 +394,10 @@ Preprocessed preprocess(const cv::Mat& image, const PreprocessOptions& options) 
   DebugDump dump(options);
   Preprocessed out;
   out.layout = options.layout == Layout::kAuto ? detect_layout(image) : options.layout;
-
-  cv::Mat gray = to_gray(image);
+  const cv::Mat gray = to_gray(image);
   dump("gray", gray);
-  const bool strip = out.layout == Layout::kStrip;
-  if (!strip) {
-    // Documents: Tesseract's own layout analysis and thresholding do well on the grey image.
-    const cv::Mat rough = minority_mask(gray);
-    if (options.deskew) {
-      const double skew = estimate_skew_degrees(rough);
-      if (std::abs(skew) >= 0.5) gray = rotate_image(gray, skew);
-    }
-    TextMetrics text_size = measure_text(rough);
-    if (text_size.glyph_height <= 0) text_size.glyph_height = 20.0;
-    double scale = std::clamp(options.target_cap_height / text_size.glyph_height, 1.0, 2.0);
-    if (scale > 1.05) {
-      cv::resize(gray, gray, {}, scale, scale, cv::INTER_CUBIC);
-    } else {
-      scale = 1.0;
-    }
-    out.variants.push_back(Variant{"gray", gray, scale, 0});
-    dump("variant-gray", gray);
-    return out;
-  }
-
-  cv::Mat colour = image;
-  cv::Mat light = light_mask(gray);
-  // One ground all around the frame: plain dark-on-light (or light-on-dark) text, where the
-  // threshold itself is the best mask. Otherwise the ground changes across the strip.
-  std::optional<bool> light_ground = uniform_ground(light);
-  cv::Mat noise = light_ground ? cv::Mat() : off_palette_pixels(colour, light);
-  // Before anything is known of the text, guess its size from the strip's height.
-  const TextMetrics guess{gray.rows * 0.4};
-  auto text_mask = [&](const TextMetrics& size) {
-    return light_ground ? ink_on(light, *light_ground) : polarity_free_mask(light, noise, size);
-  };
-  cv::Mat rough = text_mask(guess);
-  dump("rough", rough);
-  if (options.deskew) {
-    const double skew = estimate_skew_degrees(rough);
-    if (std::abs(skew) >= 0.5) {
-      gray = rotate_image(gray, skew);
-      if (image.channels() == 3) colour = rotate_image(image, skew);
-      light = light_mask(gray);
-      light_ground = uniform_ground(light);
-      noise = light_ground ? cv::Mat() : off_palette_pixels(colour, light);
-      rough = text_mask(guess);
-    }
-  }
-  TextMetrics text_size = measure_text(rough);
-  if (text_size.glyph_height <= 0) text_size.glyph_height = gray.rows * 0.5;
-  const cv::Mat text = light_ground ? rough : text_mask(text_size);
-  dump("text", text);
-
-  // Upscale small text to the height the LSTM reads best; never shrink.
-  double scale = std::clamp(options.target_cap_height / text_size.glyph_height, 1.0, 8.0);
-  if (scale <= 1.05) scale = 1.0;
-  const int border = options.border;
-  if (light_ground) {
-    // The threshold of the upscaled grey keeps the anti-aliasing's detail; then bolder strokes.
-    cv::Mat scaled_gray = gray;
-    if (scale > 1.0) cv::resize(gray, scaled_gray, {}, scale, scale, cv::INTER_CUBIC);
-    const cv::Mat ink = ink_on(light_mask(scaled_gray), *light_ground);
-    cv::Mat bold;
-    cv::dilate(ink, bold, cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3}));
-    out.variants.push_back(make_variant("threshold", ink, scale, border));
-    out.variants.push_back(make_variant("bold", bold, scale, border));
-    out.variants.push_back(make_variant(
-        "polarity", upscale_mask(polarity_free_mask(light, noise, text_size), scale), scale, border));
-  } else {
-    // The polarity-free mask; the same with strokes one pixel bolder (thin fonts break apart when
-    // binarised); a mask from a wider ground window (dense text near region edges).
-    const cv::Mat polarity = upscale_mask(text, scale);
-    cv::Mat bold;
-    cv::dilate(polarity, bold, cv::getStructuringElement(cv::MORPH_ELLIPSE, {3, 3}));
-    const cv::Mat wide = polarity_free_mask(light, noise, TextMetrics{text_size.glyph_height * 1.35});
-    out.variants.push_back(make_variant("polarity", polarity, scale, border));
-    out.variants.push_back(make_variant("bold", bold, scale, border));
-    out.variants.push_back(make_variant("wide-ground", upscale_mask(wide, scale), scale, border));
-  }
+  out.variants = out.layout == Layout::kStrip ? preprocess_strip(image, gray, options, dump)
+                                               : preprocess_page(gray, options);
   for (const Variant& v : out.variants) dump("variant-" + v.name, v.image);
   return out;
 }

@@ -33,6 +33,47 @@ struct Attempt {
   int requests = 0;
 };
 
+// The answers to one request asked once per sample.
+struct Sampling {
+  remote::ChatAnswer first;
+  std::map<std::string, int> votes;  // cleaned answer -> samples that gave it
+  Status status;                     // not ok when not even the first sample was answered
+};
+
+std::string request_body(const RemoteOptions& o, const std::string& data_url, double temperature) {
+  remote::ChatRequest request;
+  request.model = o.model;
+  request.prompt = o.prompt;
+  request.image_data_url = data_url;
+  request.max_tokens = o.max_tokens;
+  request.temperature = temperature;
+  request.logprobs = o.logprobs;
+  return remote::to_request_body(request);
+}
+
+// Several samples give the majority answer, trusted as far as the share that agreed; a single
+// one is trusted as far as its token probability, or the prior when there is none.
+void vote_on_samples(const Sampling& sampling, double prior_confidence, Reading& reading) {
+  const remote::ChatAnswer& first = sampling.first;
+  reading.remote.raw_answer = first.content;
+  reading.remote.finish_reason = first.finish_reason;
+  reading.remote.request_id = first.request_id;
+  if (!first.model.empty()) reading.remote.model = first.model;
+  if (reading.remote.samples > 1) {
+    const auto best = std::max_element(sampling.votes.begin(), sampling.votes.end(),
+                                       [](const auto& a, const auto& b) { return a.second < b.second; });
+    reading.text = best->first;
+    reading.confidence = static_cast<double>(best->second) / reading.remote.samples;
+    reading.confidence_source = "samples";
+  } else {
+    reading.text = remote::clean_answer(first.content);
+    reading.confidence = first.token_probability.value_or(prior_confidence);
+    reading.confidence_source = first.token_probability ? "logprobs" : "prior";
+  }
+  // An answer cut at max_tokens is usually a model repeating itself: not to be trusted.
+  if (first.finish_reason == "length") reading.confidence *= 0.5;
+}
+
 }  // namespace
 
 void RemoteGate::wait_turn() {
@@ -154,6 +195,25 @@ struct RemoteEngine::Impl {
       }
     }
   }
+
+  // Asks once per sample. A failure after the first answer keeps the answers already in.
+  Sampling sample(const std::string& body, RemoteDetails& details) {
+    Sampling sampling;
+    for (int s = 0; s < std::max(1, options.samples); ++s) {
+      Attempt attempt = ask(body);
+      details.attempts += attempt.requests;
+      if (!attempt.status.ok()) {
+        if (s == 0) sampling.status = attempt.status;
+        break;
+      }
+      if (s == 0) sampling.first = attempt.answer;
+      ++sampling.votes[remote::clean_answer(attempt.answer.content)];
+      details.prompt_tokens += attempt.answer.prompt_tokens;
+      details.completion_tokens += attempt.answer.completion_tokens;
+      ++details.samples;
+    }
+    return sampling;
+  }
 };
 
 RemoteEngine::RemoteEngine(RemoteOptions options, std::shared_ptr<RemoteGate> gate)
@@ -204,51 +264,13 @@ Reading RemoteEngine::read(const LoadedImage& image) {
     return finish(reading);
   }
 
-  remote::ChatRequest request;
-  request.model = o.model;
-  request.prompt = o.prompt;
-  request.image_data_url = upload.data_url;
-  request.max_tokens = o.max_tokens;
-  request.temperature = temperature;
-  request.logprobs = o.logprobs;
-  const std::string body = remote::to_request_body(request);
-
-  std::map<std::string, int> votes;
-  remote::ChatAnswer first;
-  for (int s = 0; s < std::max(1, o.samples); ++s) {
-    Attempt attempt = impl_->ask(body);
-    reading.remote.attempts += attempt.requests;
-    if (!attempt.status.ok()) {
-      if (s == 0) {
-        reading.status = attempt.status;
-        return finish(reading);
-      }
-      break;  // keep the samples we have
-    }
-    if (s == 0) first = attempt.answer;
-    ++votes[remote::clean_answer(attempt.answer.content)];
-    reading.remote.prompt_tokens += attempt.answer.prompt_tokens;
-    reading.remote.completion_tokens += attempt.answer.completion_tokens;
-    ++reading.remote.samples;
+  const Sampling sampling = impl_->sample(request_body(o, upload.data_url, temperature),
+                                          reading.remote);
+  if (!sampling.status.ok()) {
+    reading.status = sampling.status;
+    return finish(reading);
   }
-
-  reading.remote.raw_answer = first.content;
-  reading.remote.finish_reason = first.finish_reason;
-  reading.remote.request_id = first.request_id;
-  if (!first.model.empty()) reading.remote.model = first.model;
-  if (reading.remote.samples > 1) {
-    const auto best = std::max_element(votes.begin(), votes.end(),
-                                       [](const auto& a, const auto& b) { return a.second < b.second; });
-    reading.text = best->first;
-    reading.confidence = static_cast<double>(best->second) / reading.remote.samples;
-    reading.confidence_source = "samples";
-  } else {
-    reading.text = remote::clean_answer(first.content);
-    reading.confidence = first.token_probability.value_or(o.prior_confidence);
-    reading.confidence_source = first.token_probability ? "logprobs" : "prior";
-  }
-  // An answer cut at max_tokens is usually a model repeating itself: not to be trusted.
-  if (first.finish_reason == "length") reading.confidence *= 0.5;
+  vote_on_samples(sampling, o.prior_confidence, reading);
 
   if (impl_->cache) impl_->cache->store(key, reading);
   return finish(reading);
