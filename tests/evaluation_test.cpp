@@ -56,11 +56,57 @@ TEST(Evaluation, MetricsAgreeWithTheRowsAndTheSetsCaseRule) {
     EXPECT_FALSE(report.rows[2].exact);
     const int exact_rows = report.rows[0].exact + report.rows[1].exact + report.rows[2].exact;
     EXPECT_EQ(m.wrong, 3 - exact_rows);
-    EXPECT_EQ(m.correct, exact_rows);  // the reports' "exact": under the set's rule
-    EXPECT_EQ(m.exact, 1);     // case-sensitive count whatever the rule
-    EXPECT_EQ(m.exact_ci, 2);  // ZGUVU and zguvu
+    EXPECT_EQ(m.exact, exact_rows);  // the reports' "exact": under the set's rule
+    EXPECT_EQ(m.exact_cs, 1);        // byte for byte whatever the rule
+    EXPECT_EQ(m.exact_ci, 2);        // ZGUVU and zguvu
     EXPECT_GT(report.summary[0].images_per_second, 0.0);
   }
+}
+
+// Both summaries are rendered from one table of columns: the same headers and figures, except
+// that Markdown gives unflagged accuracy and coverage one cell ("98.8% @ 84.0%").
+TEST(EvalReports, MarkdownAndHtmlSummariesShowTheSameFigures) {
+  std::vector<ScoredItem> items(3);
+  items[0].expected = "Abc";  // right ignoring case
+  items[0].got = "abc";
+  items[1].expected = "Abc";  // wrong, and flagged
+  items[1].got = "abd";
+  items[1].flagged = true;
+  items[2].expected = items[2].got = "xy";
+  EvalReport report;
+  report.summary.push_back({"tiny", "local", compute_metrics(items, false), 2.0, 1.5});
+  const auto cells = [](const std::string& text, const std::string& pattern) {
+    std::vector<std::string> found;
+    const std::regex cell(pattern);
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), cell); it != std::sregex_iterator();
+         ++it) {
+      found.push_back((*it)[1].str());
+    }
+    return found;
+  };
+  const std::string md = report_markdown(report);
+  const auto line = [&md](const std::string& start) {
+    const auto at = md.find(start);
+    return md.substr(at, md.find('\n', at) - at);
+  };
+  const std::string md_cell = R"re(\| ([^|]+?)(?= \|))re";
+  const std::vector<std::string> md_headers = cells(line("| set"), md_cell);
+  const std::vector<std::string> md_cells = cells(line("| tiny"), md_cell);
+  const std::string html = report_html(report);
+  const std::string summary = html.substr(0, html.find("</table>"));
+  std::vector<std::string> html_headers = cells(summary, "<th[^>]*>([^<]*)</th>");
+  std::vector<std::string> html_cells = cells(summary, "<td[^>]*>([^<]*)</td>");
+  ASSERT_EQ(html_headers.size(), 16u);
+  ASSERT_EQ(html_cells.size(), 16u);
+  for (auto* joined : {&html_headers, &html_cells}) {
+    (*joined)[13] = (*joined)[13] + " @ " + (*joined)[14];  // unflagged accuracy @ coverage
+    joined->erase(joined->begin() + 14);
+  }
+  html_cells[0] += " (case-insensitive)";  // Markdown marks the set's case rule
+  EXPECT_EQ(md_headers, html_headers);
+  EXPECT_EQ(md_cells, html_cells);
+  EXPECT_EQ(md_cells[3], "66.7%");  // exact under the set's rule: Abc read as abc is right
+  EXPECT_EQ(md_cells[13], "100.0% @ 66.7%");
 }
 
 class EvalCli : public ::testing::Test {
@@ -79,8 +125,8 @@ TEST_F(EvalCli, ReportsAgreeWithAnIndependentScoreOfTheirRows) {
   ASSERT_EQ(j["rows"].size(), 3u);
   int exact = 0;
   for (const auto& row : j["rows"]) exact += row["got"] == row["expected"];
-  EXPECT_DOUBLE_EQ(j["summary"][0]["exact_rate"].get<double>(), exact / 3.0);
-  EXPECT_DOUBLE_EQ(j["summary"][0]["correct_rate"].get<double>(), exact / 3.0);
+  EXPECT_DOUBLE_EQ(j["summary"][0]["exact_cs_rate"].get<double>(), exact / 3.0);
+  EXPECT_DOUBLE_EQ(j["summary"][0]["exact_rate"].get<double>(), exact / 3.0);  // case-sensitive set
   EXPECT_NE(r.out.find("| tiny | local | 3 | 33.3% |"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("stored as run 1"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(report + "/report.md"));
@@ -107,7 +153,7 @@ TEST_F(EvalCli, TheHtmlReportShowsTheJsonFiguresInARealBrowser) {
   std::ifstream js(report + "/report.json");
   const auto j = nlohmann::json::parse(js);
   char exact[16];
-  std::snprintf(exact, sizeof exact, "%.1f%%", j["summary"][0]["correct_rate"].get<double>() * 100);
+  std::snprintf(exact, sizeof exact, "%.1f%%", j["summary"][0]["exact_rate"].get<double>() * 100);
   const std::regex row(R"re(<tr data-set="tiny" data-mode="local">.*?<td class="exact">([^<]*)</td>)re");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(rendered, m, row)) << rendered.substr(0, 2000);
@@ -146,7 +192,7 @@ TEST_F(EvalCli, EveryModeThroughTheSameRunnerWithVoteStatuses) {
   const auto j = nlohmann::json::parse(in);
   ASSERT_EQ(j["summary"].size(), 3u);
   EXPECT_EQ(j["summary"][1]["mode"], "remote");
-  EXPECT_EQ(j["summary"][1]["exact"], 1);     // "ZGUVU" for a.png; b.png is labelled "zguvu"
+  EXPECT_EQ(j["summary"][1]["exact_cs"], 1);  // "ZGUVU" for a.png; b.png is labelled "zguvu"
   EXPECT_EQ(j["summary"][1]["exact_ci"], 2);
   EXPECT_EQ(j["summary"][1]["total_tokens"], 3 * 180);
   EXPECT_EQ(j["summary"][2]["mode"], "vote");

@@ -103,25 +103,26 @@ TEST(Metrics, CaseOnlyDifferenceIsACaseErrorAndExactOnlyIgnoringCase) {
   const SetMetrics cs = compute_metrics(items, true);
   EXPECT_EQ(cs.exact, 1);
   EXPECT_EQ(cs.exact_rate, 0.5);
+  EXPECT_EQ(cs.exact_cs, 1);
+  EXPECT_EQ(cs.exact_cs_rate, 0.5);
   EXPECT_EQ(cs.exact_ci, 2);
   EXPECT_EQ(cs.exact_ci_rate, 1.0);
   EXPECT_EQ(cs.wrong, 1);
-  EXPECT_EQ(cs.correct_rate, 0.5);
   EXPECT_EQ(cs.cer, 0.2);
   EXPECT_EQ(cs.wer, 0.5);
   EXPECT_EQ(cs.case_errors, 1);
   EXPECT_EQ(cs.top_confusions, (std::vector<Confusion>{{"A", "a", 1}}));
   EXPECT_TRUE(cs.case_sensitive);
 
-  // Case-insensitive set: nothing is wrong, CER and WER 0, yet the case error is still counted
-  // and exact stays the case-sensitive 1/2.
+  // Case-insensitive set: nothing is wrong, exact is 2/2, CER and WER 0, yet the case error is
+  // still counted and exact_cs stays 1/2.
   const SetMetrics ci = compute_metrics(items, false);
-  EXPECT_EQ(ci.exact, 1);
-  EXPECT_EQ(ci.exact_rate, 0.5);
+  EXPECT_EQ(ci.exact, 2);
+  EXPECT_EQ(ci.exact_rate, 1.0);
+  EXPECT_EQ(ci.exact_cs, 1);
+  EXPECT_EQ(ci.exact_cs_rate, 0.5);
   EXPECT_EQ(ci.exact_ci_rate, 1.0);
   EXPECT_EQ(ci.wrong, 0);
-  EXPECT_EQ(ci.correct, 2);
-  EXPECT_EQ(ci.correct_rate, 1.0);
   EXPECT_EQ(ci.char_errors, 0);
   EXPECT_EQ(ci.cer, 0.0);
   EXPECT_EQ(ci.wer, 0.0);
@@ -133,7 +134,8 @@ TEST(Metrics, CaseOnlyDifferenceIsACaseErrorAndExactOnlyIgnoringCase) {
 TEST(Metrics, CaseInsensitiveSetsLowerCaseBeyondAscii) {
   // ÄRGER vs ärger: equal once lower-cased. 5 aligned pairs, all differ only by case.
   const SetMetrics m = compute_metrics({item("ÄRGER", "ärger")}, false);
-  EXPECT_EQ(m.exact, 0);
+  EXPECT_EQ(m.exact, 1);
+  EXPECT_EQ(m.exact_cs, 0);
   EXPECT_EQ(m.exact_ci, 1);
   EXPECT_EQ(m.wrong, 0);
   EXPECT_EQ(m.cer, 0.0);
@@ -295,6 +297,7 @@ TEST(Metrics, AnEmptySetHasNoRates) {
   EXPECT_EQ(m.images, 0);
   EXPECT_EQ(m.exact, 0);
   EXPECT_FALSE(m.exact_rate.has_value());
+  EXPECT_FALSE(m.exact_cs_rate.has_value());
   EXPECT_FALSE(m.exact_ci_rate.has_value());
   EXPECT_FALSE(m.cer.has_value());
   EXPECT_FALSE(m.wer.has_value());

@@ -1,5 +1,8 @@
 // Evaluation: reads labelled sets with the same runner the CLI uses and scores each mode, so a
 // user can compare modes, models, prompts and policies on their own images.
+//
+// Thread-safety: evaluate() opens readers of its own and calls its callbacks from the calling
+// thread; the report functions are pure. Any of them may run on any thread.
 #pragma once
 
 #include "crossocr/metrics.hpp"
@@ -33,7 +36,7 @@ struct EvalRow {
   std::string image_path;  // where it was read from
   std::string expected;
   std::string got;
-  bool exact = false;  // under the set's case rule
+  bool exact = false;  // right under the set's case rule, as SetMetrics::exact; never when failed
   bool failed = false;
   bool flagged = false;
   std::string status;  // vote: the verdict's status

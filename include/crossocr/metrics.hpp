@@ -1,5 +1,7 @@
 // Accuracy metrics for an evaluation run over one labelled set. Computed here and only here, so
 // every report and test that quotes an error rate means the same thing by it.
+//
+// Thread-safety: compute_metrics is a pure function of its arguments; call it from any thread.
 #pragma once
 
 #include <map>
@@ -44,20 +46,22 @@ struct Confusion {
 // and alarming score, and NaN slips silently through comparisons and cannot be written as JSON.
 // An empty optional makes each caller decide how to print "not applicable".
 //
-// "Exact" compares whole texts byte for byte; "exact_ci" compares them after to_lower() on every
-// code point. "Wrong" means not exact under the set's case rule (the case_sensitive argument of
-// compute_metrics); a failed item is scored as if it had read "".
+// "Exact" means right under the set's case rule (the case_sensitive argument of compute_metrics):
+// byte for byte when the set carries case, else after to_lower() on every code point. It is what
+// the reports' "exact" column shows and what "wrong" is the complement of. "exact_cs" (byte for
+// byte) and "exact_ci" (ignoring case) are counted whatever the set's rule. A failed item is
+// scored as if it had read "".
 struct SetMetrics {
   int images = 0;
   bool case_sensitive = true;  // the case rule the error rates and flag figures below used
 
-  int exact = 0;                        // case-sensitive exact matches
-  std::optional<double> exact_rate;     // exact / images
-  int exact_ci = 0;                     // case-insensitive exact matches
-  std::optional<double> exact_ci_rate;  // exact_ci / images
-  int wrong = 0;                        // not exact under the set's case rule
-  int correct = 0;                      // exact under the set's case rule: images - wrong
-  std::optional<double> correct_rate;   // correct / images: what "exact" means in the reports
+  int exact = 0;                        // right under the set's case rule: images - wrong
+  std::optional<double> exact_rate;     // exact / images: the reports' "exact" column
+  int wrong = 0;                        // not exact
+  int exact_cs = 0;                     // identical byte for byte
+  std::optional<double> exact_cs_rate;  // exact_cs / images
+  int exact_ci = 0;                     // equal ignoring case
+  std::optional<double> exact_ci_rate;  // exact_ci / images: the reports' "exact (any case)"
 
   // Character error rate: summed code-point edit distances over summed expected lengths in code
   // points, under the set's case rule. Can exceed 1 when readings carry extra characters.

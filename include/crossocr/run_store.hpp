@@ -1,5 +1,8 @@
 // RunStore: every evaluation run kept in SQLite (code version, options, sets, metrics, per-image
 // rows), so that two runs can be compared later, per set and per image.
+//
+// Thread-safety: a RunStore holds one SQLite connection; use it from one thread at a time. Stores
+// in other threads or processes may share the database file: SQLite locks it, and a writer waits.
 #pragma once
 
 #include "crossocr/evaluation.hpp"
@@ -19,6 +22,7 @@ class RunStore {
   RunStore(const RunStore&) = delete;
   RunStore& operator=(const RunStore&) = delete;
 
+  // Stores the report's summary and rows as typed columns, and its JSON (report_json) whole.
   // Returns the new run's id.
   long long save(const EvalReport& report, const std::string& code_version);
 

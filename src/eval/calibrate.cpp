@@ -1,12 +1,12 @@
 #include "crossocr/evaluation.hpp"
 
 #include "crossocr/errors.hpp"
+#include "eval/scoring.hpp"
 #include "local/calibration.hpp"
 #include "local/local_engine.hpp"
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -14,16 +14,6 @@
 #include <thread>
 
 namespace crossocr {
-namespace {
-
-bool same_text(const std::string& a, const std::string& b, bool case_sensitive) {
-  if (case_sensitive) return a == b;
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-}  // namespace
 
 CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const LocalOptions& options,
                                    unsigned jobs, const std::string& out_path, const std::string& rows_path) {
@@ -64,7 +54,8 @@ CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const L
       ++summary.images;
       for (auto& [features, text] : samples) {
         rows.push_back(std::move(features));
-        right.push_back(same_text(text, items[i].expected, items[i].case_sensitive));
+        // Right as the evaluation scores it, so the confidence predicts what eval reports.
+        right.push_back(eval::same_text(items[i].expected, text, items[i].case_sensitive));
         row_item.push_back(i);
       }
     }

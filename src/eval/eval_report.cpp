@@ -1,6 +1,7 @@
 #include "crossocr/alignment.hpp"
 #include "crossocr/evaluation.hpp"
 
+#include "eval/scoring.hpp"
 #include "remote/digest.hpp"
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 namespace crossocr {
 namespace {
 
+using eval::percent;
 using nlohmann::ordered_json;
 
 ordered_json number_or_null(const std::optional<double>& x) {
@@ -53,11 +55,11 @@ ordered_json metrics_json(const SetModeMetrics& s) {
           {"case_sensitive", m.case_sensitive},
           {"exact", m.exact},
           {"exact_rate", number_or_null(m.exact_rate)},
+          {"exact_cs", m.exact_cs},
+          {"exact_cs_rate", number_or_null(m.exact_cs_rate)},
           {"exact_ci", m.exact_ci},
           {"exact_ci_rate", number_or_null(m.exact_ci_rate)},
           {"wrong", m.wrong},
-          {"correct", m.correct},
-          {"correct_rate", number_or_null(m.correct_rate)},
           {"cer", number_or_null(m.cer)},
           {"wer", number_or_null(m.wer)},
           {"case_errors", m.case_errors},
@@ -78,18 +80,73 @@ ordered_json metrics_json(const SetModeMetrics& s) {
           {"reliability", reliability_json(m)}};
 }
 
-std::string percent(const std::optional<double>& x) {
-  if (!x) return "–";
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%.1f%%", *x * 100);
-  return buf;
-}
-
 std::string fixed(const std::optional<double>& x, const char* format = "%.3f") {
   if (!x) return "–";
   char buf[32];
   std::snprintf(buf, sizeof buf, format, *x);
   return buf;
+}
+
+// One column of the summary table, for both the Markdown and the HTML report: its header and how
+// a set and mode's figures read in it. `html_class` names the cell for the browser test; a column
+// with `joins` shares the previous column's Markdown cell after that text ("unflagged accuracy @
+// coverage") and has a cell of its own in HTML. The set and mode lead every row outside this
+// table: Markdown marks a case-insensitive set there, HTML tags the row with both.
+struct SummaryColumn {
+  const char* header;
+  std::string (*cell)(const SetModeMetrics&);
+  const char* html_class = nullptr;
+  const char* joins = nullptr;
+};
+
+const SummaryColumn kSummaryColumns[] = {
+    {"images", [](const SetModeMetrics& s) { return std::to_string(s.metrics.images); }},
+    {"exact", [](const SetModeMetrics& s) { return percent(s.metrics.exact_rate); }, "exact"},
+    {"exact (any case)", [](const SetModeMetrics& s) { return percent(s.metrics.exact_ci_rate); }},
+    {"CER", [](const SetModeMetrics& s) { return fixed(s.metrics.cer); }, "cer"},
+    {"WER", [](const SetModeMetrics& s) { return fixed(s.metrics.wer); }},
+    {"case errors", [](const SetModeMetrics& s) { return std::to_string(s.metrics.case_errors); }},
+    {"median ms",
+     [](const SetModeMetrics& s) { return fixed(s.metrics.latency_median_ms, "%.1f"); }},
+    {"images/s", [](const SetModeMetrics& s) { return fixed(s.images_per_second, "%.1f"); }},
+    {"flagged", [](const SetModeMetrics& s) { return std::to_string(s.metrics.flagged); }},
+    {"flag precision", [](const SetModeMetrics& s) { return percent(s.metrics.flag_precision); }},
+    {"flag recall", [](const SetModeMetrics& s) { return percent(s.metrics.flag_recall); }},
+    {"unflagged accuracy",
+     [](const SetModeMetrics& s) { return percent(s.metrics.unflagged_accuracy); }},
+    {"coverage", [](const SetModeMetrics& s) { return percent(s.metrics.coverage); }, nullptr,
+     " @ "},
+    {"ECE", [](const SetModeMetrics& s) { return fixed(s.metrics.calibration_error); }, "ece"},
+};
+
+// One Markdown table line: the leading cells, then each column's text.
+template <typename Text>
+std::string markdown_line(std::vector<std::string> cells, const Text& text) {
+  for (const SummaryColumn& c : kSummaryColumns) {
+    if (c.joins) {
+      cells.back() += c.joins + text(c);
+    } else {
+      cells.push_back(text(c));
+    }
+  }
+  std::string line = "|";
+  for (const std::string& cell : cells) line += " " + cell + " |";
+  return line + "\n";
+}
+
+// The summary table in Markdown: a header line, the rule, and one line per set and mode.
+std::string markdown_summary(const EvalReport& report) {
+  std::string table = markdown_line({"set", "mode"}, [](const SummaryColumn& c) {
+    return std::string(c.header);
+  });
+  table += "|---|---|";
+  for (const SummaryColumn& c : kSummaryColumns) table += c.joins ? "" : "---|";
+  table += "\n";
+  for (const SetModeMetrics& s : report.summary) {
+    const std::string set = s.set + (s.metrics.case_sensitive ? "" : " (case-insensitive)");
+    table += markdown_line({set, s.mode}, [&s](const SummaryColumn& c) { return c.cell(s); });
+  }
+  return table;
 }
 
 // "agree 12, case_conflict 2, conflict 1": how often each vote status occurred.
@@ -146,6 +203,58 @@ std::string image_data_url(const std::string& path) {
   return "data:" + mime + ";base64," + remote::base64_encode(bytes);
 }
 
+// The summary table in HTML: the same columns, each in a cell of its own.
+std::string html_summary(const EvalReport& report) {
+  std::string table = "<table id=summary><thead><tr><th class=l>set</th><th class=l>mode</th>";
+  for (const SummaryColumn& c : kSummaryColumns) table += "<th>" + html_escape(c.header) + "</th>";
+  table += "</tr></thead><tbody>\n";
+  for (const SetModeMetrics& s : report.summary) {
+    const std::string set = html_escape(s.set), mode = html_escape(s.mode);
+    table += "<tr data-set=\"" + set + "\" data-mode=\"" + mode + "\"><td class=l>" + set +
+             "</td><td class=l>" + mode + "</td>";
+    for (const SummaryColumn& c : kSummaryColumns) {
+      table += c.html_class ? std::string("<td class=") + c.html_class + ">" : std::string("<td>");
+      table += html_escape(c.cell(s)) + "</td>";
+    }
+    table += "</tr>\n";
+  }
+  return table + "</tbody></table>\n";
+}
+
+// One set and mode's section: its statuses, its reliability, and every wrong or flagged image.
+std::string html_set_section(const EvalReport& report, const SetModeMetrics& s) {
+  std::ostringstream h;
+  h << "<h2>" << html_escape(s.set) << " · " << s.mode << "</h2>\n";
+  if (!s.metrics.status_counts.empty()) {
+    h << "<p class=statuses>statuses: " << html_escape(status_line(s.metrics)) << "</p>\n";
+  }
+  h << "<p class=reliability>reliability: " << html_escape(reliability_line(s.metrics)) << "</p>\n";
+  int shown = 0;
+  std::ostringstream rows;
+  for (const EvalRow& r : report.rows) {
+    if (r.set != s.set || r.mode != s.mode || (r.exact && !r.flagged)) continue;
+    ++shown;
+    const auto [expected, got] = marked_difference(r.expected, r.got);
+    rows << "<tr class=" << (r.exact ? "flagged" : "wrong") << "><td class=l>"
+         << html_escape(r.file) << "</td><td class=l><img alt=\"\" src=\""
+         << image_data_url(r.image_path) << "\"></td><td class=l><code>" << expected
+         << "</code></td><td class=l><code>" << got << "</code></td><td class=l>"
+         << html_escape(r.status.empty() ? (r.failed ? "failed" : "wrong") : r.status)
+         << (r.flagged ? " ⚑" : "") << "</td><td class=l>" << html_escape(r.local_text)
+         << "</td><td class=l>" << html_escape(r.remote_text) << "</td><td class=l>"
+         << html_escape(r.error) << "</td></tr>\n";
+  }
+  if (shown == 0) {
+    h << "<p>Every image read exactly, none flagged.</p>\n";
+  } else {
+    h << "<table class=images><thead><tr><th class=l>file</th><th class=l>image</th>"
+         "<th class=l>expected</th><th class=l>read</th><th class=l>status</th>"
+         "<th class=l>local</th><th class=l>remote</th><th class=l>error</th></tr></thead><tbody>\n"
+      << rows.str() << "</tbody></table>\n";
+  }
+  return h.str();
+}
+
 }  // namespace
 
 std::string report_json(const EvalReport& report) {
@@ -176,21 +285,7 @@ std::string report_json(const EvalReport& report) {
 std::string report_markdown(const EvalReport& report) {
   std::ostringstream md;
   md << "# crossocr eval " << report.started << " (crossocr " << report.version << ")\n\n"
-     << "| set | mode | images | exact | exact (any case) | CER | WER | case errors | median ms | "
-        "images/s | flagged | flag precision | flag recall | unflagged accuracy @ coverage | ECE |\n"
-     << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-  for (const SetModeMetrics& s : report.summary) {
-    const SetMetrics& m = s.metrics;
-    char ips[32];
-    std::snprintf(ips, sizeof ips, "%.1f", s.images_per_second);
-    md << "| " << s.set << (m.case_sensitive ? "" : " (case-insensitive)") << " | " << s.mode
-       << " | " << m.images << " | " << percent(m.correct_rate) << " | " << percent(m.exact_ci_rate)
-       << " | " << fixed(m.cer) << " | " << fixed(m.wer) << " | " << m.case_errors << " | "
-       << fixed(m.latency_median_ms, "%.1f") << " | " << ips << " | " << m.flagged << " | "
-       << percent(m.flag_precision) << " | " << percent(m.flag_recall) << " | "
-       << percent(m.unflagged_accuracy) << " @ " << percent(m.coverage) << " | "
-       << fixed(m.calibration_error) << " |\n";
-  }
+     << markdown_summary(report);
   for (const SetModeMetrics& s : report.summary) {
     if (!s.metrics.status_counts.empty()) {
       md << "\n" << s.set << " / " << s.mode << " statuses: " << status_line(s.metrics) << "\n";
@@ -214,55 +309,8 @@ std::string report_html(const EvalReport& report) {
        "img{max-height:60px;image-rendering:pixelated}pre{white-space:pre-wrap}</style></head><body>\n"
     << "<h1>crossocr eval</h1><p>" << html_escape(report.started) << " · crossocr "
     << html_escape(report.version) << "</p>\n<pre>" << html_escape(report.options) << "</pre>\n"
-    << "<table id=summary><thead><tr><th class=l>set</th><th class=l>mode</th><th>images</th>"
-       "<th>exact</th><th>exact (any case)</th><th>CER</th><th>WER</th><th>case errors</th>"
-       "<th>median ms</th><th>images/s</th><th>flagged</th><th>flag precision</th>"
-       "<th>flag recall</th><th>unflagged accuracy</th><th>coverage</th><th>ECE</th></tr></thead><tbody>\n";
-  for (const SetModeMetrics& s : report.summary) {
-    const SetMetrics& m = s.metrics;
-    char ips[32];
-    std::snprintf(ips, sizeof ips, "%.1f", s.images_per_second);
-    h << "<tr data-set=\"" << html_escape(s.set) << "\" data-mode=\"" << s.mode << "\"><td class=l>"
-      << html_escape(s.set) << "</td><td class=l>" << s.mode << "</td><td>" << m.images
-      << "</td><td class=exact>" << percent(m.correct_rate) << "</td><td>" << percent(m.exact_ci_rate)
-      << "</td><td class=cer>" << fixed(m.cer) << "</td><td>" << fixed(m.wer) << "</td><td>"
-      << m.case_errors << "</td><td>" << fixed(m.latency_median_ms, "%.1f") << "</td><td>" << ips
-      << "</td><td>" << m.flagged << "</td><td>" << percent(m.flag_precision) << "</td><td>"
-      << percent(m.flag_recall) << "</td><td>" << percent(m.unflagged_accuracy) << "</td><td>"
-      << percent(m.coverage) << "</td><td class=ece>" << fixed(m.calibration_error) << "</td></tr>\n";
-  }
-  h << "</tbody></table>\n";
-  for (const SetModeMetrics& s : report.summary) {
-    h << "<h2>" << html_escape(s.set) << " · " << s.mode << "</h2>\n";
-    if (!s.metrics.status_counts.empty()) {
-      h << "<p class=statuses>statuses: " << html_escape(status_line(s.metrics)) << "</p>\n";
-    }
-    h << "<p class=reliability>reliability: " << html_escape(reliability_line(s.metrics)) << "</p>\n";
-    std::string dir;
-    int shown = 0;
-    std::ostringstream rows;
-    for (const EvalRow& r : report.rows) {
-      if (r.set != s.set || r.mode != s.mode || (r.exact && !r.flagged)) continue;
-      ++shown;
-      const auto [expected, got] = marked_difference(r.expected, r.got);
-      rows << "<tr class=" << (r.exact ? "flagged" : "wrong") << "><td class=l>"
-           << html_escape(r.file) << "</td><td class=l><img alt=\"\" src=\""
-           << image_data_url(r.image_path) << "\"></td><td class=l><code>" << expected
-           << "</code></td><td class=l><code>" << got << "</code></td><td class=l>"
-           << html_escape(r.status.empty() ? (r.failed ? "failed" : "wrong") : r.status)
-           << (r.flagged ? " ⚑" : "") << "</td><td class=l>" << html_escape(r.local_text)
-           << "</td><td class=l>" << html_escape(r.remote_text) << "</td><td class=l>"
-           << html_escape(r.error) << "</td></tr>\n";
-    }
-    if (shown == 0) {
-      h << "<p>Every image read exactly, none flagged.</p>\n";
-    } else {
-      h << "<table class=images><thead><tr><th class=l>file</th><th class=l>image</th>"
-           "<th class=l>expected</th><th class=l>read</th><th class=l>status</th>"
-           "<th class=l>local</th><th class=l>remote</th><th class=l>error</th></tr></thead><tbody>\n"
-        << rows.str() << "</tbody></table>\n";
-    }
-  }
+    << html_summary(report);
+  for (const SetModeMetrics& s : report.summary) h << html_set_section(report, s);
   h << "</body></html>\n";
   return h.str();
 }

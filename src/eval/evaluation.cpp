@@ -1,9 +1,9 @@
 #include "crossocr/evaluation.hpp"
 
-#include "crossocr/alignment.hpp"
 #include "crossocr/errors.hpp"
 #include "crossocr/output.hpp"
 #include "crossocr/version.hpp"
+#include "eval/scoring.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -14,12 +14,6 @@
 
 namespace crossocr {
 namespace {
-
-std::u32string folded(std::string_view text) {
-  std::u32string s = to_code_points(text);
-  for (char32_t& c : s) c = to_lower(c);
-  return s;
-}
 
 std::string now_iso8601() {
   const std::time_t t = std::time(nullptr);
@@ -55,6 +49,76 @@ std::string options_json(const std::vector<Mode>& modes, const ReaderOptions& o)
                                                                    : "confidence"},
                {"flag_margin", o.policy.flag_margin}};
   return j.dump();
+}
+
+// One reader per mode, opened once for all the sets. `remote_unavailable` hears why once, not
+// again for the next mode with the same problem.
+std::vector<std::unique_ptr<Reader>> open_readers(
+    const std::vector<Mode>& modes, const ReaderOptions& options,
+    const std::function<void(const std::string&)>& remote_unavailable) {
+  std::vector<std::unique_ptr<Reader>> readers;
+  for (Mode mode : modes) {
+    ReaderOptions o = options;
+    o.mode = mode;
+    readers.push_back(Reader::open(o));
+    if (!readers.back()->remote_unavailable().empty() && remote_unavailable &&
+        (readers.size() == 1 || readers[readers.size() - 2]->remote_unavailable().empty())) {
+      remote_unavailable(readers.back()->remote_unavailable());
+    }
+  }
+  return readers;
+}
+
+// One image's result as a report row. A vote's latency is the slower of its two readings'.
+EvalRow row_of(const LabelledSet& set, Mode mode, const ImageResult& r) {
+  EvalRow row;
+  row.set = set.name;
+  row.mode = std::string(to_string(mode));
+  row.file = set.items[r.index].first;
+  row.image_path = r.file;
+  row.expected = set.items[r.index].second;
+  row.got = r.reading.text;
+  row.failed = !r.ok();
+  row.error = r.reading.status.message();
+  row.flagged = r.flagged();
+  row.status = r.verdict ? std::string(to_string(r.verdict->status)) : "";
+  row.confidence = r.reading.confidence;
+  if (r.local) row.local_text = r.local->ok() ? r.local->text : "(" + r.local->status.message() + ")";
+  if (r.remote) row.remote_text = r.remote->ok() ? r.remote->text : "(" + r.remote->status.message() + ")";
+  row.latency_ms = r.verdict ? std::max(r.local ? r.local->latency_ms : 0.0,
+                                        r.remote ? r.remote->latency_ms : 0.0)
+                             : r.reading.latency_ms;
+  const Reading* remote = r.remote ? &*r.remote : (mode == Mode::kRemote ? &r.reading : nullptr);
+  if (remote) row.tokens = remote->remote.prompt_tokens + remote->remote.completion_tokens;
+  row.exact = !row.failed && eval::same_text(row.expected, row.got, set.case_sensitive);
+  return row;
+}
+
+// Reads one set in one mode, appends its rows to the report and returns its summary line.
+SetModeMetrics read_set(const LabelledSet& set, Mode mode, Reader& reader,
+                        const std::vector<ImageSource>& sources, const EvalProgress& progress,
+                        EvalReport& report) {
+  std::vector<ScoredItem> scored;
+  const auto start = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  const std::string mode_name(to_string(mode));
+  // Reading goes through the CLI's own runner: nothing about reading is re-implemented here.
+  reader.read_batch(sources, [&](const ImageResult& r) {
+    EvalRow row = row_of(set, mode, r);
+    scored.push_back(ScoredItem{row.expected, row.got, row.failed, row.flagged, row.status,
+                                row.latency_ms, row.tokens, row.confidence});
+    report.rows.push_back(std::move(row));
+    if (progress) progress(set.name, mode_name, scored.size(), sources.size(), seconds());
+  });
+  SetModeMetrics summary;
+  summary.set = set.name;
+  summary.mode = mode_name;
+  summary.metrics = compute_metrics(scored, set.case_sensitive);
+  summary.seconds = seconds();
+  summary.images_per_second = summary.seconds > 0 ? scored.size() / summary.seconds : 0.0;
+  return summary;
 }
 
 }  // namespace
@@ -100,17 +164,7 @@ LabelledSet load_labelled_set(const std::string& dir) {
 EvalReport evaluate(const std::vector<LabelledSet>& sets, const std::vector<Mode>& modes,
                     const ReaderOptions& options, const EvalProgress& progress,
                     const std::function<void(const std::string&)>& remote_unavailable) {
-  // One reader per mode, opened once for all the sets.
-  std::vector<std::unique_ptr<Reader>> readers;
-  for (Mode mode : modes) {
-    ReaderOptions o = options;
-    o.mode = mode;
-    readers.push_back(Reader::open(o));
-    if (!readers.back()->remote_unavailable().empty() && remote_unavailable &&
-        (readers.size() == 1 || readers[readers.size() - 2]->remote_unavailable().empty())) {
-      remote_unavailable(readers.back()->remote_unavailable());
-    }
-  }
+  const auto readers = open_readers(modes, options, remote_unavailable);
   EvalReport report;
   report.version = version();
   report.started = now_iso8601();
@@ -121,47 +175,7 @@ EvalReport evaluate(const std::vector<LabelledSet>& sets, const std::vector<Mode
       sources.push_back(ImageSource{(std::filesystem::path(set.dir) / file).string(), {}, false});
     }
     for (std::size_t m = 0; m < modes.size(); ++m) {
-      const Mode mode = modes[m];
-      std::vector<ScoredItem> scored;
-      const auto start = std::chrono::steady_clock::now();
-      auto seconds = [&] {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      };
-      // Reading goes through the CLI's own runner: nothing about reading is re-implemented here.
-      readers[m]->read_batch(sources, [&](const ImageResult& r) {
-        EvalRow row;
-        row.set = set.name;
-        row.mode = std::string(to_string(mode));
-        row.file = set.items[r.index].first;
-        row.image_path = r.file;
-        row.expected = set.items[r.index].second;
-        row.got = r.reading.text;
-        row.failed = !r.ok();
-        row.error = r.reading.status.message();
-        row.flagged = r.flagged();
-        row.status = r.verdict ? std::string(to_string(r.verdict->status)) : "";
-        row.confidence = r.reading.confidence;
-        if (r.local) row.local_text = r.local->ok() ? r.local->text : "(" + r.local->status.message() + ")";
-        if (r.remote) row.remote_text = r.remote->ok() ? r.remote->text : "(" + r.remote->status.message() + ")";
-        row.latency_ms = r.verdict ? std::max(r.local ? r.local->latency_ms : 0.0,
-                                              r.remote ? r.remote->latency_ms : 0.0)
-                                   : r.reading.latency_ms;
-        const Reading* remote = r.remote ? &*r.remote : (mode == Mode::kRemote ? &r.reading : nullptr);
-        if (remote) row.tokens = remote->remote.prompt_tokens + remote->remote.completion_tokens;
-        row.exact = !row.failed && (set.case_sensitive ? row.got == row.expected
-                                                       : folded(row.got) == folded(row.expected));
-        scored.push_back(ScoredItem{row.expected, row.got, row.failed, row.flagged, row.status,
-                                    row.latency_ms, row.tokens, row.confidence});
-        report.rows.push_back(std::move(row));
-        if (progress) progress(set.name, std::string(to_string(mode)), scored.size(), sources.size(), seconds());
-      });
-      SetModeMetrics summary;
-      summary.set = set.name;
-      summary.mode = std::string(to_string(mode));
-      summary.metrics = compute_metrics(scored, set.case_sensitive);
-      summary.seconds = seconds();
-      summary.images_per_second = summary.seconds > 0 ? scored.size() / summary.seconds : 0.0;
-      report.summary.push_back(std::move(summary));
+      report.summary.push_back(read_set(set, modes[m], *readers[m], sources, progress, report));
     }
   }
   return report;
