@@ -2,6 +2,7 @@
 #include "fake_provider.hpp"
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -324,6 +325,42 @@ TEST(Cli, StandardInputOverTheSizeLimitIsRefused) {
   const auto r = run_cli({"--max-file-bytes", "1000", "-"}, kSeedStrip);  // the seed is 1863 bytes
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("over the limit of 1000"), std::string::npos) << r.err;
+}
+
+// Option misuse: exit 2 and one line that says what is wrong and what would be right, never a
+// silent change of meaning (a number for a name, NaN for a timeout) or a signal.
+TEST(Cli, OptionMistakesGiveOneLineThatNamesTheFix) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> mistakes = {
+      {{"--mode", "2"}, "'2' is not one of local, remote, vote"},
+      {{"--mode", "vot"}, "did you mean vote?"},
+      {{"--format", "jsn"}, "did you mean json?"},
+      {{"--layout", "pg"}, "is not one of auto, page, strip"},
+      {{"--provider", "grok"}, "did you mean groq?"},
+      {{"--timeout", "nan"}, "'nan' is not a number in [0.1, 3600]"},
+      {{"--flag-below", "inf"}, "is not a number in [0, 1]"},
+      {{"--temperature", "-0.5"}, "is not a number in [0, 2]"},
+      {{"--max-pixels", "-1"}, "is not a whole number of at least 1"},
+      {{"--max-file-bytes", "0"}, "is not a whole number of at least 1"},
+  };
+  for (const auto& [flags, hint] : mistakes) {
+    std::vector<std::string> args = flags;
+    args.push_back(kSeedStrip);
+    const auto r = run_cli(args);
+    SCOPED_TRACE(flags[0] + " " + flags[1]);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(hint), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty());
+  }
+}
+
+// The same check holds for a value from the config file.
+TEST(Cli, ANonFiniteNumberInTheConfigFileIsRefused) {
+  ScratchDir dir;
+  const std::string config = dir.write("config.toml", std::string("timeout = nan\n"));
+  const auto r = run_cli({"--config", config, kSeedStrip});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("'nan' is not a number"), std::string::npos) << r.err;
 }
 
 TEST(Cli, UsageErrorsExitTwo) {

@@ -5,6 +5,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "crossocr/alignment.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -24,6 +29,86 @@ const std::map<std::string, Mode>& mode_names() {
   static const std::map<std::string, Mode> modes = {
       {"local", Mode::kLocal}, {"remote", Mode::kRemote}, {"vote", Mode::kVote}};
   return modes;
+}
+
+// Every comparison with NaN is false, so CLI::Range lets NaN through (and with it a timeout
+// that never ends): a number must be finite and within its range, from a flag, the environment or
+// the config file alike.
+CLI::Validator finite_range(double lowest, double highest) {
+  const std::string range = "[" + CLI::detail::to_string(lowest) + ", " + CLI::detail::to_string(highest) + "]";
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        if (end == text.c_str() || *end != '\0' || !std::isfinite(value) || value < lowest ||
+            value > highest) {
+          return "'" + text + "' is not a number in " + range;
+        }
+        return {};
+      },
+      "NUMBER in " + range);
+}
+
+// The message for a name that is none of `names`: them all, and the nearest if it is close.
+std::string not_one_of(const std::string& text, const std::vector<std::string>& names) {
+  std::string listed, nearest;
+  std::size_t best = std::string::npos;
+  for (const std::string& name : names) {
+    listed += (listed.empty() ? "" : ", ") + name;
+    const std::size_t d = edit_distance(text, name);
+    if (d < best) best = d, nearest = name;
+  }
+  std::string message = "'" + text + "' is not one of " + listed;
+  if (best <= 2) message += " (did you mean " + nearest + "?)";
+  return message;
+}
+
+std::string lowered(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// A named value must be given by name ("vote", not the 2 it stands for); on a mistake the names
+// are listed and the nearest one suggested. Turns the name into the value CLI11 stores.
+template <class T>
+CLI::Validator named(const std::map<std::string, T>& names) {
+  return CLI::Validator(
+      [names](std::string& text) -> std::string {
+        if (const auto it = names.find(lowered(text)); it != names.end()) {
+          text = std::to_string(static_cast<int>(it->second));
+          return {};
+        }
+        std::vector<std::string> keys;
+        for (const auto& [name, value] : names) keys.push_back(name);
+        return not_one_of(text, keys);
+      },
+      "");
+}
+
+// The same for options that stay strings (provider presets, --fallback).
+CLI::Validator one_of(std::vector<std::string> names) {
+  return CLI::Validator(
+      [names](std::string& text) -> std::string {
+        if (std::find(names.begin(), names.end(), lowered(text)) == names.end()) return not_one_of(text, names);
+        text = lowered(text);
+        return {};
+      },
+      "");
+}
+
+// A count or a size: a whole number of at least 1, never a negative one wrapped round.
+CLI::Validator positive_whole_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const bool digits = !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+          return std::isdigit(c);
+        });
+        if (!digits || text.find_first_not_of('0') == std::string::npos) {
+          return "'" + text + "' is not a whole number of at least 1";
+        }
+        return {};
+      },
+      "");
 }
 
 // Parsed values that become options only once the whole command line is read: the provider's
@@ -64,10 +149,10 @@ void add_input_output_flags(CLI::App& app, CliOptions& o) {
   app.add_option("--mode", o.reader.mode,
                  "local: OpenCV + Tesseract, offline (default); remote: vision LLM; vote: both, "
                  "cross-checked")
-      ->transform(CLI::CheckedTransformer(mode_names(), CLI::ignore_case))
+      ->transform(named(mode_names()))
       ->option_text("local|remote|vote");
   app.add_option("--format", o.format, "text (default), json (one array) or jsonl (a line per image)")
-      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
+      ->transform(named(formats))
       ->option_text("text|json|jsonl");
   app.add_option("-o,--output", o.output_path, "write results to FILE as they are produced");
   app.add_option("-j,--jobs", o.reader.jobs, "threads reading images locally (default: all cores)")
@@ -80,7 +165,7 @@ void add_local_flags(CLI::App& app, LocalOptions& local) {
       {"auto", Layout::kAuto}, {"strip", Layout::kStrip}, {"page", Layout::kPage}};
   app.add_option("--layout", local.preprocess.layout,
                  "auto (default), strip (one line of text) or page (a document)")
-      ->transform(CLI::CheckedTransformer(layouts, CLI::ignore_case))
+      ->transform(named(layouts))
       ->option_text("auto|strip|page")->group(local_group);
   app.add_option("--psm", local.tesseract.psm,
                  "Tesseract page segmentation mode (default: 7 for strips, 3 for pages)")
@@ -110,7 +195,7 @@ void add_endpoint_flags(CLI::App& app, RemoteOptions& remote, Pending& pending,
                         const std::string& remote_group) {
   app.add_option("--provider", pending.provider,
                  "preset endpoint, key variable and model: " + joined_provider_names())
-      ->check(CLI::IsMember(provider_names()))
+      ->transform(one_of(provider_names()))
       ->envname("CROSSOCR_PROVIDER")->capture_default_str()->group(remote_group);
   pending.base_url = app.add_option("--base-url", remote.base_url,
                                     "OpenAI-compatible API root; POSTs go to BASE/chat/completions")
@@ -123,12 +208,12 @@ void add_endpoint_flags(CLI::App& app, RemoteOptions& remote, Pending& pending,
   app.add_option("--max-tokens", remote.max_tokens, "answer length cap")
       ->check(CLI::Range(1, 100000))->capture_default_str()->group(remote_group);
   app.add_option("--temperature", remote.temperature, "sampling temperature")
-      ->check(CLI::Range(0.0, 2.0))->capture_default_str()->group(remote_group);
+      ->check(finite_range(0.0, 2.0))->capture_default_str()->group(remote_group);
   app.add_option("--timeout", remote.timeout_s, "seconds per attempt, connection included")
-      ->check(CLI::Range(0.1, 3600.0))->envname("CROSSOCR_TIMEOUT")->capture_default_str()
+      ->check(finite_range(0.1, 3600.0))->envname("CROSSOCR_TIMEOUT")->capture_default_str()
       ->group(remote_group);
   app.add_option("--connect-timeout", remote.connect_timeout_s, "seconds to establish a connection")
-      ->check(CLI::Range(0.1, 600.0))->capture_default_str()->group(remote_group);
+      ->check(finite_range(0.1, 600.0))->capture_default_str()->group(remote_group);
   app.add_option("--retries", remote.retries,
                  "further attempts on 408/409/429/498/5xx and network errors")
       ->check(CLI::Range(0, 20))->envname("CROSSOCR_RETRIES")->capture_default_str()
@@ -168,29 +253,29 @@ void add_vote_flags(CLI::App& app, CliOptions& o, Pending& pending) {
                                                          {"remote", Preference::kRemote}};
   app.add_option("--prefer", o.reader.policy.prefer,
                  "how differing characters are chosen: confidence (default), local or remote")
-      ->transform(CLI::CheckedTransformer(preferences, CLI::ignore_case))
+      ->transform(named(preferences))
       ->option_text("confidence|local|remote")->group(vote_group);
   app.add_option("--flag-margin", o.reader.policy.flag_margin,
                  "a differing character is trusted when its engine's confidence exceeds the "
                  "other's by this much; otherwise the result is flagged")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(vote_group);
+      ->check(finite_range(0.0, 1.0))->capture_default_str()->group(vote_group);
   app.add_option("--flag-below", o.reader.flag_below,
                  "local and remote modes: flag a result whose confidence (local: the calibrated "
                  "probability that the text is exactly right) is below this")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(vote_group);
+      ->check(finite_range(0.0, 1.0))->capture_default_str()->group(vote_group);
   app.add_flag("--strict", o.strict, "exit with status 5 when any result is flagged for review")
       ->group(vote_group);
   app.add_option("--fallback", pending.fallback,
                  "remote mode: read locally when the remote reading fails")
-      ->check(CLI::IsMember({"local", "none"}))->option_text("local|none")->group(vote_group);
+      ->transform(one_of({"local", "none"}))->option_text("local|none")->group(vote_group);
 }
 
 void add_limit_flags(CLI::App& app, ImageLimits& limits) {
   app.add_option("--max-pixels", limits.max_pixels,
                  "refuse images whose header declares more pixels")
-      ->capture_default_str();
+      ->check(positive_whole_number())->capture_default_str();
   app.add_option("--max-file-bytes", limits.max_file_bytes, "refuse larger files")
-      ->capture_default_str();
+      ->check(positive_whole_number())->capture_default_str();
 }
 
 void add_eval_command(CLI::App& app, CliOptions& o, Pending& pending) {
@@ -276,6 +361,10 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   add_eval_command(app, o, pending);
   add_calibrate_command(app, o, pending);
 
+  // One line a person can act on, not CLI11's two.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "crossocr: " + std::string(e.what()) + " (see crossocr --help)\n";
+  });
   try {
     app.parse(argc, argv);
     check_command(o, pending);

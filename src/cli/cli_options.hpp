@@ -1,5 +1,5 @@
-// Command-line flags → validated options. Kept apart from main() so flag handling can be tested
-// without starting a process.
+// Command-line flags → validated options: the CLI11 table, the config file and the checks CLI11
+// cannot make. Kept apart from main(), which only runs the reader and prints.
 #pragma once
 
 #include "crossocr/reader.hpp"
