@@ -154,6 +154,17 @@ TEST_F(RemoteEngineTest, AnInvalidKeyIsReportedOnceAndNeverRetried) {
   EXPECT_EQ(server.received().size(), 1u);
 }
 
+// A provider that echoes the Authorization header must not put the key on screen or on disk.
+TEST_F(RemoteEngineTest, TheKeyIsCutFromWhatAProviderEchoes) {
+  server.script({Reply{401, groq_error_body("Incorrect API key provided: Bearer gsk_test_secret_key_123",
+                                            "invalid_request_error", "invalid_api_key")}});
+  RemoteEngine engine(options_for(server));
+  const Reading r = engine.read(seed);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.status.message().find("gsk_test_secret_key_123"), std::string::npos) << r.status.message();
+  EXPECT_NE(r.status.message().find("[API key]"), std::string::npos) << r.status.message();
+}
+
 TEST_F(RemoteEngineTest, ARetiredModelIsAConfigurationFaultThatNamesTheModel) {
   for (const auto& [status, code] : {std::pair{400, "model_decommissioned"},
                                      std::pair{404, "model_not_found"}}) {

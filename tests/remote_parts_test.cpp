@@ -133,6 +133,34 @@ TEST(ChatCompletions, UnusableBodiesAreErrorsNotEmptyReadings) {
   EXPECT_NE(parse_answer("[1,2]").error.find("not a JSON object"), std::string::npos);
 }
 
+// A choice without a character of text is an error, never a successful empty reading.
+TEST(ChatCompletions, AnswersWithoutTextAreErrors) {
+  for (const std::string content : {"null", "\"\"", "\"  \\n\\t \"", "[]",
+                                    R"([{"type":"image_url","image_url":{"url":"x"}}])",
+                                    R"([{"type":"text","text":12345}])"}) {
+    SCOPED_TRACE(content);
+    const ChatAnswer a = parse_answer(R"({"choices":[{"message":{"content":)" + content + "}}]}");
+    EXPECT_NE(a.error.find("no text"), std::string::npos) << a.error;
+  }
+}
+
+// exp(+5) is 148: such a "probability" is dropped, not passed on to outvote the local reader.
+TEST(ChatCompletions, LogProbabilitiesOutsideZeroToOneAreIgnored) {
+  for (const std::string lp : {"5", "1e308"}) {
+    const ChatAnswer a = parse_answer(R"({"choices":[{"message":{"content":"WRONG"},"logprobs":{"content":[{"token":"W","logprob":)" +
+                                      lp + "}]}}]}");
+    EXPECT_TRUE(a.error.empty()) << a.error;
+    EXPECT_FALSE(a.token_probability.has_value());
+    EXPECT_FALSE(a.warning.empty());
+  }
+}
+
+TEST(ChatCompletions, ANullErrorBesideChoicesIsNoError) {
+  const ChatAnswer a = parse_answer(R"({"error":null,"choices":[{"message":{"content":"ZGUVU"}}]})");
+  EXPECT_TRUE(a.error.empty()) << a.error;
+  EXPECT_EQ(a.content, "ZGUVU");
+}
+
 TEST(ChatCompletions, ProviderErrorsKeepTheProvidersWords) {
   const ProviderError e = parse_error(testing::groq_error_body(
       "The model `x` has been decommissioned", "invalid_request_error", "model_decommissioned"));

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "crossocr/alignment.hpp"
+#include "crossocr/output.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -377,7 +378,8 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
 }
 
 void report_problem(const std::string& message) {
-  const std::string line = "crossocr: " + message + "\n";
+  // Messages carry text from providers and file names: shown, never obeyed by the terminal.
+  const std::string line = "crossocr: " + without_control_characters(message) + "\n";
   std::fwrite(line.data(), 1, line.size(), stderr);  // stderr is unbuffered: one write(2)
 }
 

@@ -57,7 +57,7 @@ ChatAnswer parse_answer(const std::string& body) {
     a.error = "response is not a JSON object: " + excerpt(body);
     return a;
   }
-  if (j.contains("error")) {
+  if (const auto e = j.find("error"); e != j.end() && !e->is_null()) {
     a.error = "provider error in a success response: " + parse_error(body).message;
     return a;
   }
@@ -86,6 +86,11 @@ ChatAnswer parse_answer(const std::string& body) {
     a.error = "message content is neither text nor parts: " + excerpt(body);
     return a;
   }
+  // An answer without a character of text is no reading of the image (never an empty one).
+  if (a.content.find_first_not_of(" \t\r\n") == std::string::npos) {
+    a.error = "the answer holds no text: " + excerpt(body);
+    return a;
+  }
 
   if (const auto x = j.find("x_groq"); x != j.end() && x->is_object()) {
     a.request_id = string_or_empty(*x, "id");
@@ -109,7 +114,14 @@ ChatAnswer parse_answer(const std::string& body) {
           ++n;
         }
       }
-      if (n > 0) a.token_probability = std::exp(sum / n);
+      // A probability outside 0-1 (a positive or huge log-probability) means nothing: the
+      // answer is then weighed like one without log-probabilities.
+      const double p = n > 0 ? std::exp(sum / n) : 0.0;
+      if (n > 0 && std::isfinite(p) && p <= 1.0) {
+        a.token_probability = p;
+      } else if (n > 0) {
+        a.warning = "log-probabilities outside 0-1 ignored";
+      }
     }
   }
   return a;

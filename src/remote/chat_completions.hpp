@@ -28,6 +28,7 @@ struct ChatAnswer {
   long total_tokens = 0;
   std::optional<double> token_probability;  // geometric mean of token probabilities (logprobs)
   std::string error;          // why the body is not a usable answer
+  std::string warning;        // a usable answer with a part that was ignored (and why)
 };
 
 ChatAnswer parse_answer(const std::string& body);

@@ -72,6 +72,28 @@ void vote_on_samples(const Sampling& sampling, double prior_confidence, Reading&
   }
   // An answer cut at max_tokens is usually a model repeating itself: not to be trusted.
   if (first.finish_reason == "length") reading.confidence *= 0.5;
+  if (!first.warning.empty()) reading.note = "the provider's " + first.warning;
+  if (reading.text.empty()) {
+    reading.status = Status(StatusCode::kEngine, "the answer held no text once its wrapping was removed");
+  }
+}
+
+// A provider may echo the request's Authorization header (in an error, or even an answer): the key
+// is cut out of everything a reading carries before anyone sees it.
+void remove_key(std::string& text, const std::string& key) {
+  if (key.size() < 4) return;
+  for (std::size_t at; (at = text.find(key)) != std::string::npos;) text.replace(at, key.size(), "[API key]");
+}
+
+void remove_key(Reading& r, const std::string& key) {
+  remove_key(r.text, key);
+  remove_key(r.remote.raw_answer, key);
+  remove_key(r.note, key);
+  if (!r.status.ok() && r.status.message().find(key) != std::string::npos && key.size() >= 4) {
+    std::string message = r.status.message();
+    remove_key(message, key);
+    r.status = Status(r.status.code(), message);
+  }
 }
 
 }  // namespace
@@ -235,6 +257,7 @@ Reading RemoteEngine::read(const LoadedImage& image) {
   reading.engine = "remote";
   reading.remote.model = o.model;
   auto finish = [&](Reading& r) -> Reading& {
+    remove_key(r, o.api_key);
     r.latency_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return r;
@@ -271,8 +294,9 @@ Reading RemoteEngine::read(const LoadedImage& image) {
     return finish(reading);
   }
   vote_on_samples(sampling, o.prior_confidence, reading);
+  remove_key(reading, o.api_key);
 
-  if (impl_->cache) impl_->cache->store(key, reading);
+  if (impl_->cache && reading.ok()) impl_->cache->store(key, reading);
   return finish(reading);
 }
 
