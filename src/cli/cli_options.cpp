@@ -6,7 +6,6 @@
 #include <CLI/CLI.hpp>
 
 #include "crossocr/alignment.hpp"
-#include "crossocr/output.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -375,12 +374,6 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   }
   apply_pending(o, pending);
   return ParseOutcome{std::move(o), kExitOk};
-}
-
-void report_problem(const std::string& message) {
-  // Messages carry text from providers and file names: shown, never obeyed by the terminal.
-  const std::string line = "crossocr: " + without_control_characters(message) + "\n";
-  std::fwrite(line.data(), 1, line.size(), stderr);  // stderr is unbuffered: one write(2)
 }
 
 }  // namespace crossocr::cli
