@@ -7,6 +7,7 @@
 #include "batch/ordered_map.hpp"
 #include "crossocr/errors.hpp"
 #include "local/local_engine.hpp"
+#include "remote/reading_cache.hpp"
 #include "remote/remote_engine.hpp"
 
 #include <opencv2/core.hpp>
@@ -107,6 +108,7 @@ void flag_reading(ImageResult& result, double flag_below) {
 struct Reader::Impl {
   ReaderOptions options;
   std::shared_ptr<RemoteGate> gate = std::make_shared<RemoteGate>();
+  std::vector<std::string> notices;  // said once, at open
   EnginePool<LocalEngine> local;
   EnginePool<RemoteEngine> remote;
 
@@ -199,7 +201,14 @@ std::unique_ptr<Reader> Reader::open(ReaderOptions o) {
   // fail with the reason (vote mode then answers from the local side).
   if (o.mode != Mode::kLocal) remote.offline_reason = find_api_key(remote);
   check_debug_dir(o.local.preprocess.debug_dir);
+  std::vector<std::string> notices;
+  if (o.mode != Mode::kLocal && !remote.cache_path.empty()) {
+    if (std::string repaired = remote::ReadingCache::repair(remote.cache_path); !repaired.empty()) {
+      notices.push_back(std::move(repaired));
+    }
+  }
   std::unique_ptr<Reader> reader(new Reader(std::make_unique<Impl>(std::move(o))));
+  reader->impl_->notices = std::move(notices);
   // The first local engine is made here, so that missing Tesseract data or a missing model is
   // this call's failure, not every image's; it then reads like the others.
   const ReaderOptions& settled = reader->impl_->options;
@@ -213,6 +222,8 @@ Reader::Reader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Reader::~Reader() = default;
 
 const ReaderOptions& Reader::options() const { return impl_->options; }
+
+const std::vector<std::string>& Reader::notices() const { return impl_->notices; }
 
 const std::string& Reader::remote_unavailable() const { return impl_->options.remote.offline_reason; }
 

@@ -268,6 +268,28 @@ TEST(CliRemoteKey, TheKeyIsReadFromTheNamedVariable) {
   EXPECT_EQ(server.received()[0].headers.at("authorization"), "Bearer gsk_from_env_789");
 }
 
+// A cache that is not a database is set aside once, with one line saying so, and a new one
+// starts: later runs are answered from it rather than re-sending every image to a paid API.
+TEST(CliRemoteCache, ACorruptCacheIsSetAsideAndRebuilt) {
+  testing::FakeProvider server;
+  ScratchDir dir;
+  const std::string cache = dir.write("cache.sqlite", std::string("GARBAGEGARBAGE, not SQLite at all"));
+  setenv("CROSSOCR_TEST_KEY", "gsk_cache_test", 1);
+  const std::vector<std::string> args = {"--mode", "remote", "--base-url", server.base_url(), "--api-key-env",
+                                         "CROSSOCR_TEST_KEY", "--cache-file", cache, "--format", "jsonl",
+                                         kSeedStrip};
+  const auto first = run_cli(args);
+  const auto second = run_cli(args);
+  unsetenv("CROSSOCR_TEST_KEY");
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("set aside as " + cache + ".unreadable"), std::string::npos) << first.err;
+  EXPECT_TRUE(std::filesystem::exists(cache + ".unreadable"));
+  EXPECT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_TRUE(second.err.empty()) << second.err;
+  EXPECT_TRUE(nlohmann::json::parse(second.out)["remote"]["from_cache"].get<bool>()) << second.out;
+  EXPECT_EQ(server.received().size(), 1u);
+}
+
 // Local mode flags too: a blank image is read as nothing, with no confidence, flagged with the
 // reason in words; --strict then exits 5. A clean strip the readers agree on is not flagged.
 TEST(Cli, LocalModeFlagsWhatItIsUnsureOfAndStrictExitsFive) {

@@ -86,6 +86,10 @@ class Reader {
   // Why the remote side cannot make requests (no key, ...); empty when it can.
   const std::string& remote_unavailable() const;
 
+  // What open() found and dealt with that a user should hear of once (e.g. a corrupt remote
+  // cache set aside and a new one started).
+  const std::vector<std::string>& notices() const;
+
   // The options as open() settled them (the key found, the cache path chosen, ...).
   const ReaderOptions& options() const;
 

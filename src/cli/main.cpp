@@ -162,6 +162,7 @@ int main(int argc, char** argv) {
     report_problem(e.what());
     return kExitConfig;
   }
+  for (const std::string& notice : reader->notices()) report_problem(notice);
   // Vote and remote-with-fallback still answer, from the local side; plain remote cannot.
   if (options.reader.mode == crossocr::Mode::kRemote && !options.reader.fallback_local &&
       !reader->remote_unavailable().empty()) {

@@ -69,7 +69,24 @@ std::optional<Reading> ReadingCache::find(const std::string& key) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(q.stmt, 0));
   const auto j = nlohmann::json::parse(text ? text : "", nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
-  return reading_from_json(j);
+  try {
+    return reading_from_json(j);
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;  // a row of the wrong shape is a miss; the next answer replaces it
+  }
+}
+
+std::string ReadingCache::repair(const std::string& path) {
+  std::string error;
+  if (open(path, &error) || !std::filesystem::exists(path)) return {};
+  const std::string aside = path + ".unreadable";
+  std::error_code ec;
+  std::filesystem::rename(path, aside, ec);
+  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
+  if (ec) return error + "; it could not be set aside, so readings are not cached";
+  std::string again;
+  if (!open(path, &again)) return error + "; set aside as " + aside + ", but a new one failed too: " + again;
+  return error + "; it was set aside as " + aside + " and a new cache started";
 }
 
 void ReadingCache::store(const std::string& key, const Reading& reading) {

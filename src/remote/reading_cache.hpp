@@ -23,6 +23,11 @@ class ReadingCache {
   ReadingCache(const ReadingCache&) = delete;
   ReadingCache& operator=(const ReadingCache&) = delete;
 
+  // Opens the cache at `path` once; if that fails on a file that is there (corrupt, not a
+  // database), moves it aside and starts a new one. Returns what happened, for the user to be
+  // told once; empty when the cache opened as it was.
+  static std::string repair(const std::string& path);
+
   std::optional<Reading> find(const std::string& key);
   void store(const std::string& key, const Reading& reading);
 
