@@ -5,7 +5,6 @@
 
 #include <opencv2/core/types.hpp>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -17,13 +16,6 @@ struct GlyphChoice {
   double confidence = 0.0;
 };
 
-// The runners-up a Glyph keeps: the `most` likeliest of `choices`, likeliest first.
-inline void keep_likeliest(std::vector<GlyphChoice>& choices, std::size_t most = 3) {
-  std::sort(choices.begin(), choices.end(),
-            [](const GlyphChoice& a, const GlyphChoice& b) { return a.confidence > b.confidence; });
-  if (choices.size() > most) choices.resize(most);
-}
-
 // One recognised character: its UTF-8 text, the engine's confidence in [0, 1] and its box in the
 // coordinates of the image as loaded (before any scaling done by preprocessing).
 struct Glyph {
@@ -33,7 +25,7 @@ struct Glyph {
   // Height of the glyph's own ink, in the image's pixels, when the glyph stands alone (its box
   // overlaps no neighbour's); 0 when unknown. Tells c/C, s/S, ... apart.
   double ink_height = 0.0;
-  // The runners-up, most probable first (keep_likeliest; empty when the reader gives none).
+  // The runners-up, most probable first (at most three; empty when the reader gives none).
   std::vector<GlyphChoice> alternatives{};
 };
 

@@ -1,5 +1,7 @@
 #include "local/ctc_decoder.hpp"
 
+#include "local/glyph_choices.hpp"
+
 #include <algorithm>
 #include <cmath>
 

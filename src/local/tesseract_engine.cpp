@@ -1,6 +1,8 @@
 // The only file that includes Tesseract's headers.
 #include "local/tesseract_engine.hpp"
 
+#include "local/glyph_choices.hpp"
+
 #include "crossocr/errors.hpp"
 
 #include <leptonica/allheaders.h>
