@@ -63,6 +63,9 @@ TEST(RetryPolicy, ServerRequestedDelays) {
   EXPECT_EQ(server_requested_delay({{"retry-after", "soon"}}, now), std::nullopt);
   EXPECT_EQ(server_requested_delay({{"retry-after", "-1"}}, now), std::nullopt);
   EXPECT_EQ(server_requested_delay({{"retry-after", "3600"}}, now), std::nullopt);  // over the cap
+  // Hostile values are refused without overflowing on the way.
+  EXPECT_EQ(server_requested_delay({{"retry-after-ms", "1e300"}}, now), std::nullopt);
+  EXPECT_EQ(server_requested_delay({{"retry-after", "Fri, 31 Dec 9999 23:59:59 GMT"}}, now), std::nullopt);
   EXPECT_EQ(server_requested_delay({}, now), std::nullopt);
 }
 
@@ -153,6 +156,14 @@ TEST(ChatCompletions, LogProbabilitiesOutsideZeroToOneAreIgnored) {
     EXPECT_FALSE(a.token_probability.has_value());
     EXPECT_FALSE(a.warning.empty());
   }
+}
+
+TEST(ChatCompletions, HostileTokenCountsCountAsZero) {
+  const ChatAnswer a = parse_answer(
+      R"({"choices":[{"message":{"content":"ZGUVU"}}],"usage":{"prompt_tokens":1e300,"completion_tokens":-1e300,"total_tokens":1.5}})");
+  EXPECT_EQ(a.prompt_tokens, 0);
+  EXPECT_EQ(a.completion_tokens, 0);
+  EXPECT_EQ(a.total_tokens, 0);
 }
 
 TEST(ChatCompletions, ANullErrorBesideChoicesIsNoError) {

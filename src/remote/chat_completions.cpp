@@ -22,9 +22,13 @@ std::string string_or_empty(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// A token count: a whole number from 0 to a billion; anything else (1e300, -5, 1.5) counts as 0
+// rather than overflowing on conversion.
 long number_or_zero(const json& j, const char* key) {
   const auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<long>() : 0;
+  if (it == j.end() || !it->is_number()) return 0;
+  const double value = it->get<double>();
+  return value >= 0 && value <= 1e9 && value == std::floor(value) ? static_cast<long>(value) : 0;
 }
 
 }  // namespace

@@ -21,13 +21,14 @@ std::optional<double> parse_number(const std::string& text) {
 }
 
 // RFC 9110 IMF-fixdate, e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
-std::optional<std::chrono::system_clock::time_point> parse_http_date(const std::string& text) {
+// Seconds since the epoch, not a time_point: a far date (year 9999) overflows nanoseconds.
+std::optional<std::time_t> parse_http_date(const std::string& text) {
   std::tm tm{};
   std::istringstream in(text);
   in.imbue(std::locale::classic());
   in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S GMT");
   if (in.fail()) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  return timegm(&tm);
 }
 
 }  // namespace
@@ -40,21 +41,21 @@ bool is_retryable_status(long status) {
 std::optional<Milliseconds> server_requested_delay(const std::map<std::string, std::string>& headers,
                                                    std::chrono::system_clock::time_point now,
                                                    Milliseconds cap) {
-  std::optional<Milliseconds> delay;
-  if (auto it = headers.find("retry-after-ms"); it != headers.end()) {
-    if (auto ms = parse_number(it->second)) delay = Milliseconds(static_cast<long long>(*ms));
-  }
-  if (!delay) {
+  // Compared as doubles before any conversion: a hostile 1e300 or year 9999 must not overflow.
+  std::optional<double> ms;
+  if (auto it = headers.find("retry-after-ms"); it != headers.end()) ms = parse_number(it->second);
+  if (!ms) {
     if (auto it = headers.find("retry-after"); it != headers.end()) {
       if (auto seconds = parse_number(it->second)) {
-        delay = Milliseconds(static_cast<long long>(*seconds * 1000));
+        ms = *seconds * 1000.0;
       } else if (auto when = parse_http_date(it->second)) {
-        delay = std::max(Milliseconds(0), std::chrono::duration_cast<Milliseconds>(*when - now));
+        const double seconds_away = std::difftime(*when, std::chrono::system_clock::to_time_t(now));
+        ms = std::max(0.0, seconds_away * 1000.0);
       }
     }
   }
-  if (delay && *delay > cap) return std::nullopt;  // not worth blocking a batch on
-  return delay;
+  if (!ms || *ms > static_cast<double>(cap.count())) return std::nullopt;  // not worth blocking a batch on
+  return Milliseconds(static_cast<long long>(*ms));
 }
 
 std::optional<bool> server_says_retry(const std::map<std::string, std::string>& headers) {
