@@ -155,11 +155,24 @@ TEST(Reconciler, OneSideFailingGivesTheOthersReadingFlagged) {
   EXPECT_TRUE(v.flagged);
 }
 
+TEST(Reconciler, WhollyDifferentReadingsAreFlaggedWhateverTheirConfidence) {
+  const Verdict v = reconcile(local_reading("ZGUVU", 0.05), remote_reading("HELLO", 0.99));
+  EXPECT_TRUE(v.flagged);
+  EXPECT_NE(v.reason.find("wholly different"), std::string::npos) << v.reason;
+  // One letter misread is not wholly different: the strong side may settle it.
+  EXPECT_FALSE(reconcile(local_reading("ZGUVU", 0.05), remote_reading("ZGUVV", 0.99)).flagged);
+}
+
 TEST(Reconciler, EmptyUnicodeAndWhitespace) {
-  EXPECT_EQ(reconcile(local_reading("", 0.0), remote_reading("")).status, VerdictStatus::kAgree);
-  const Verdict empty_local = reconcile(local_reading("", 0.0), remote_reading("AB"));
+  const Verdict nothing = reconcile(local_reading("", 0.0), remote_reading(""));
+  EXPECT_EQ(nothing.status, VerdictStatus::kAgree);
+  EXPECT_TRUE(nothing.flagged);  // agreeing on nothing verifies nothing
+  // Nothing verifies itself: a reading one side did not see at all stands unverified, flagged.
+  const Verdict empty_local = reconcile(local_reading("", 0.0), remote_reading("AB", 0.99));
   EXPECT_EQ(empty_local.status, VerdictStatus::kConflict);
   EXPECT_EQ(empty_local.text, "AB");
+  EXPECT_TRUE(empty_local.flagged);
+  EXPECT_NE(empty_local.reason.find("local reader read nothing"), std::string::npos) << empty_local.reason;
   const Verdict unicode = reconcile(local_reading("Straße", 0.6), remote_reading("STRASSE", 0.9));
   EXPECT_EQ(unicode.status, VerdictStatus::kConflict);
   EXPECT_EQ(reconcile(local_reading("Ärger", 0.6), remote_reading("ärger", 0.9)).status,

@@ -170,6 +170,31 @@ Verdict merge_differences(const Reading& local, const Reading& remote,
   return v;
 }
 
+// One side read nothing at all: the other's text stands, but nothing supports it.
+Verdict single_sourced(const Reading& local, const Reading& remote) {
+  Verdict v;
+  v.alignment = align(local.text, remote.text);
+  const bool local_side = !local.text.empty();
+  const Reading& r = local_side ? local : remote;
+  v.text = r.text;
+  v.source = local_side ? "local" : "remote";
+  v.status = VerdictStatus::kConflict;
+  v.confidence = r.confidence;
+  v.reason = std::string("unverified: the ") + (local_side ? "remote" : "local") + " reader read nothing, so '" +
+             v.text + "' rests on the " + v.source + " reading alone";
+  return v;
+}
+
+// Readings that differ in most of their characters are not one text misread in places: whichever
+// is chosen, the other does not support it.
+// Case does not count here: a size-only letter read in the other case is a misreading in place.
+bool wholly_different(const std::string& a, const std::string& b) {
+  std::u32string x = to_code_points(a), y = to_code_points(b);
+  for (char32_t& c : x) c = to_lower(c);
+  for (char32_t& c : y) c = to_lower(c);
+  return 2 * edit_distance(x, y) > std::max(x.size(), y.size());
+}
+
 }  // namespace
 
 std::string_view to_string(VerdictStatus status) {
@@ -187,8 +212,21 @@ std::string_view to_string(VerdictStatus status) {
 Verdict reconcile(const Reading& local, const Reading& remote, const ReconcilePolicy& policy) {
   if (!local.ok() && !remote.ok()) return neither_read(local, remote);
   if (!local.ok() || !remote.ok()) return one_side_read(local, remote);
+  if (local.text.empty() && remote.text.empty()) {
+    Verdict v = agreement(local, remote);
+    v.flagged = true;
+    v.reason = "neither engine read any text";
+    return v;
+  }
+  if (local.text.empty() || remote.text.empty()) return single_sourced(local, remote);
   if (local.text == remote.text) return agreement(local, remote);
-  return merge_differences(local, remote, policy);
+  Verdict v = merge_differences(local, remote, policy);
+  if (wholly_different(local.text, remote.text)) {
+    v.flagged = true;
+    v.reason = "the readings are wholly different (local '" + local.text + "', remote '" + remote.text +
+               "'): neither supports the other";
+  }
+  return v;
 }
 
 }  // namespace crossocr
