@@ -385,6 +385,19 @@ TEST(Cli, ANonFiniteNumberInTheConfigFileIsRefused) {
   EXPECT_NE(r.err.find("'nan' is not a number"), std::string::npos) << r.err;
 }
 
+// A typo in the config file would leave the default in force unnoticed: it is an error naming
+// the line and the nearest option. Keys may be spelt with `_` as well as `-`.
+TEST(Cli, ConfigFileKeysAreCheckedAndUnderscoresAccepted) {
+  ScratchDir dir;
+  const auto typo = run_cli({"--config", dir.write("typo.toml", std::string("lang = \"eng\"\ntimout = 5\n")), kSeedStrip});
+  EXPECT_EQ(typo.exit_code, 2) << typo.err;
+  EXPECT_NE(typo.err.find("config file line 2: 'timout' is not an option (did you mean timeout?)"),
+            std::string::npos) << typo.err;
+  const auto underscores = run_cli({"--config", dir.write("ok.toml", std::string("flag_below = 0.5\nmax_reads = 2\n")),
+                                    "--format", "jsonl", kSeedStrip});
+  EXPECT_EQ(underscores.exit_code, 0) << underscores.err;
+}
+
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_cli({}).exit_code, 2);
   EXPECT_EQ(run_cli({"--mode", "psychic", kSeedStrip}).exit_code, 2);

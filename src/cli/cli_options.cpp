@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -135,8 +136,70 @@ void add_version_and_footer(CLI::App& app) {
       "ones through CROSSOCR_* environment variables; flags win over both.");
 }
 
+// The long names of every option of `app` and its subcommands: what a config file may set.
+std::vector<std::string> option_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::Option* option : app.get_options()) {
+    for (const std::string& name : option->get_lnames()) names.push_back(name);
+  }
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    for (const std::string& name : option_names(*sub)) names.push_back(name);
+  }
+  return names;
+}
+
+// The 1-based line of `text` that sets `key` (with `_` or `-`), 0 when none does.
+std::size_t line_setting(const std::string& text, const std::string& key) {
+  std::istringstream lines(text);
+  std::size_t number = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++number;
+    std::string name = line.substr(0, line.find('='));
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    std::replace(name.begin(), name.end(), '_', '-');
+    if (name == key) return number;
+  }
+  return 0;
+}
+
+// CLI11's TOML reader, stricter: a key that is no option is an error naming its line and the
+// nearest option, never silently ignored (a typo would leave the default in force), and `_` in
+// a key means `-` (base_url is base-url).
+class CheckedConfig : public CLI::ConfigBase {
+ public:
+  explicit CheckedConfig(const CLI::App& app) : app_(app) {}
+
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    const std::string text{std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
+    std::istringstream copy(text);
+    std::vector<CLI::ConfigItem> items = CLI::ConfigBase::from_config(copy);
+    const std::vector<std::string> known = option_names(app_);
+    for (CLI::ConfigItem& item : items) {
+      if (item.name == "++" || item.name == "--") continue;  // CLI11's section markers
+      std::replace(item.name.begin(), item.name.end(), '_', '-');
+      if (std::find(known.begin(), known.end(), item.name) != known.end()) continue;
+      std::string message = "config file line " + std::to_string(line_setting(text, item.name)) + ": '" +
+                            item.name + "' is not an option";
+      std::size_t best = std::string::npos;
+      std::string nearest;
+      for (const std::string& name : known) {
+        const std::size_t d = edit_distance(item.name, name);
+        if (d < best) best = d, nearest = name;
+      }
+      if (best <= 2) message += " (did you mean " + nearest + "?)";
+      throw CLI::ConfigError(message);
+    }
+    return items;
+  }
+
+ private:
+  const CLI::App& app_;
+};
+
 // CLI11 reads the file while parsing; flags given on the command line win over it.
 void add_config_file(CLI::App& app) {
+  app.config_formatter(std::make_shared<CheckedConfig>(app));
   app.set_config("--config",
                  user_file("XDG_CONFIG_HOME", ".config", "config.toml").value_or(""),
                  "read options from this TOML file");
