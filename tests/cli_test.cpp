@@ -393,7 +393,7 @@ TEST(Cli, ConfigFileKeysAreCheckedAndUnderscoresAccepted) {
   EXPECT_EQ(typo.exit_code, 2) << typo.err;
   EXPECT_NE(typo.err.find("config file line 2: 'timout' is not an option (did you mean timeout?)"),
             std::string::npos) << typo.err;
-  const auto underscores = run_cli({"--config", dir.write("ok.toml", std::string("flag_below = 0.5\nmax_reads = 2\n")),
+  const auto underscores = run_cli({"--config", dir.write("ok.toml", std::string("flag_below = 0.5\nconnect_timeout = 5\n")),
                                     "--format", "jsonl", kSeedStrip});
   EXPECT_EQ(underscores.exit_code, 0) << underscores.err;
 }
