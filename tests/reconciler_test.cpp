@@ -163,6 +163,19 @@ TEST(Reconciler, WhollyDifferentReadingsAreFlaggedWhateverTheirConfidence) {
   EXPECT_FALSE(reconcile(local_reading("ZGUVU", 0.05), remote_reading("ZGUVV", 0.99)).flagged);
 }
 
+TEST(Reconciler, CaseBlindPolicyMakesCaseDifferencesAgreement) {
+  ReconcilePolicy blind;
+  blind.case_sensitive = false;
+  const Verdict v = reconcile(local_reading("zguvu", 0.5), remote_reading("ZGUVU", 0.5), blind);
+  EXPECT_EQ(v.status, VerdictStatus::kAgree);
+  EXPECT_FALSE(v.flagged) << v.reason;
+  // Other differences still count; the case of a differing letter does not.
+  const Verdict mixed = reconcile(local_reading("zguvx", 0.5), remote_reading("ZGUVU", 0.5), blind);
+  EXPECT_EQ(mixed.status, VerdictStatus::kConflict);
+  EXPECT_NE(mixed.reason.find("'x'"), std::string::npos) << mixed.reason;
+  EXPECT_EQ(mixed.reason.find("'z'"), std::string::npos) << mixed.reason;
+}
+
 TEST(Reconciler, EmptyUnicodeAndWhitespace) {
   const Verdict nothing = reconcile(local_reading("", 0.0), remote_reading(""));
   EXPECT_EQ(nothing.status, VerdictStatus::kAgree);

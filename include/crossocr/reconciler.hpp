@@ -29,6 +29,9 @@ struct ReconcilePolicy {
   // A differing character is decided "with strong evidence" when the chosen engine's confidence
   // exceeds the other's by at least this much; anything weaker is flagged.
   double flag_margin = 0.25;
+  // False when the text's case does not matter to the user (codes that are read case-blind):
+  // readings that differ only in case then agree, and case never raises a flag.
+  bool case_sensitive = true;
 };
 
 struct Verdict {

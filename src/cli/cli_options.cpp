@@ -326,6 +326,11 @@ void add_vote_flags(CLI::App& app, CliOptions& o, Pending& pending) {
                  "local and remote modes: flag a result whose confidence (local: the calibrated "
                  "probability that the text is exactly right) is below this")
       ->check(finite_range(0.0, 1.0))->capture_default_str()->group(vote_group);
+  const std::map<std::string, bool> cases = {{"sensitive", true}, {"insensitive", false}};
+  app.add_option("--case", o.reader.policy.case_sensitive,
+                 "sensitive (default): readings that differ only in case are a conflict; "
+                 "insensitive: they agree, and case never raises a flag")
+      ->transform(named(cases))->option_text("sensitive|insensitive")->group(vote_group);
   app.add_flag("--strict", o.strict, "exit with status 5 when any result is flagged for review")
       ->group(vote_group);
   app.add_option("--fallback", pending.fallback,

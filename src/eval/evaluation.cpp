@@ -69,6 +69,11 @@ std::vector<std::unique_ptr<Reader>> open_readers(
   return readers;
 }
 
+// Whether a mode's results come from the reconciler (whose verdicts depend on the case rule).
+bool reconciles(Mode mode, const ReaderOptions& options) {
+  return mode == Mode::kVote || (mode == Mode::kRemote && options.fallback_local);
+}
+
 // One image's result as a report row. A vote's latency is the slower of its two readings'.
 EvalRow row_of(const LabelledSet& set, Mode mode, const ImageResult& r) {
   EvalRow row;
@@ -165,6 +170,7 @@ EvalReport evaluate(const std::vector<LabelledSet>& sets, const std::vector<Mode
                     const ReaderOptions& options, const EvalProgress& progress,
                     const std::function<void(const std::string&)>& remote_unavailable) {
   const auto readers = open_readers(modes, options, remote_unavailable);
+  std::vector<std::unique_ptr<Reader>> case_readers(modes.size());  // the other case rule, when a set needs it
   EvalReport report;
   report.version = version();
   report.started = now_iso8601();
@@ -175,7 +181,19 @@ EvalReport evaluate(const std::vector<LabelledSet>& sets, const std::vector<Mode
       sources.push_back(ImageSource{(std::filesystem::path(set.dir) / file).string(), {}, false});
     }
     for (std::size_t m = 0; m < modes.size(); ++m) {
-      report.summary.push_back(read_set(set, modes[m], *readers[m], sources, progress, report));
+      // A vote follows each set's case rule: case-blind labels make case differences agreement.
+      Reader* reader = readers[m].get();
+      if (set.case_sensitive != options.policy.case_sensitive && reconciles(modes[m], options)) {
+        auto& other = case_readers[m];
+        if (!other) {
+          ReaderOptions o = options;
+          o.mode = modes[m];
+          o.policy.case_sensitive = set.case_sensitive;
+          other = Reader::open(o);
+        }
+        reader = other.get();
+      }
+      report.summary.push_back(read_set(set, modes[m], *reader, sources, progress, report));
     }
   }
   return report;

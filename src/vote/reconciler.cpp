@@ -153,6 +153,11 @@ Verdict merge_differences(const Reading& local, const Reading& remote,
     }
     const bool case_pair = p.op == EditOp::kSubstitute && same_letter_other_case(p.left, p.right);
     case_only = case_only && case_pair;
+    if (case_pair && !policy.case_sensitive) {  // the case the user does not care about: no doubt
+      v.text += p.left;
+      weakest = std::min(weakest, both_right(lc, rc));
+      continue;
+    }
     const Choice c = choose(p, case_pair, side, lc, rc, policy);
     (c.take_local ? took_local : took_remote) = true;
     v.text += c.take_local ? p.left : p.right;
@@ -187,6 +192,13 @@ Verdict single_sourced(const Reading& local, const Reading& remote) {
 
 // Readings that differ in most of their characters are not one text misread in places: whichever
 // is chosen, the other does not support it.
+bool same_ignoring_case(const std::string& a, const std::string& b) {
+  std::u32string x = to_code_points(a), y = to_code_points(b);
+  for (char32_t& c : x) c = to_lower(c);
+  for (char32_t& c : y) c = to_lower(c);
+  return x == y;
+}
+
 // Case does not count here: a size-only letter read in the other case is a misreading in place.
 bool wholly_different(const std::string& a, const std::string& b) {
   std::u32string x = to_code_points(a), y = to_code_points(b);
@@ -220,6 +232,7 @@ Verdict reconcile(const Reading& local, const Reading& remote, const ReconcilePo
   }
   if (local.text.empty() || remote.text.empty()) return single_sourced(local, remote);
   if (local.text == remote.text) return agreement(local, remote);
+  if (!policy.case_sensitive && same_ignoring_case(local.text, remote.text)) return agreement(local, remote);
   Verdict v = merge_differences(local, remote, policy);
   if (wholly_different(local.text, remote.text)) {
     v.flagged = true;
