@@ -23,6 +23,18 @@ using crossocr::ImageResult;
 using crossocr::ImageSource;
 using namespace crossocr::cli;
 
+// One line for a person: what each engine read, when they differ, and why the result is doubtful.
+std::string why_to_check(const ImageResult& result) {
+  if (!result.verdict || !result.local || !result.remote) return result.reason();
+  auto said = [](const crossocr::Reading& r) {
+    return r.ok() ? "'" + crossocr::escape_line(r.text) + "'" : std::string("nothing");
+  };
+  if (result.local->ok() && result.remote->ok() && result.local->text == result.remote->text) {
+    return result.reason();
+  }
+  return "local " + said(*result.local) + ", remote " + said(*result.remote) + ": " + result.reason();
+}
+
 // Prints results in the chosen format and counts failures. Each result is flushed at once so a
 // batch interrupted part-way keeps everything read before the interruption.
 class ResultPrinter {
@@ -72,9 +84,7 @@ class ResultPrinter {
         }
         // A person at a terminal sees which results to check; scripts read --format json.
         if (terminal_ && result.flagged()) {
-          out_ << "  \033[33m[check: "
-               << (result.verdict ? std::string(crossocr::to_string(result.verdict->status)) : result.reason())
-               << "]\033[0m";
+          out_ << "  \033[33m[check: " << crossocr::without_control_characters(why_to_check(result)) << "]\033[0m";
         }
         out_ << "\n";
         break;
