@@ -80,16 +80,18 @@ std::string SimulatedVisionModel::answer_for(const std::string& digest, const st
   } else if (kind < 0.55) {
     wrong = other_case(label, where);
   } else if (kind < 0.70 && label.size() > 1) {
-    wrong = label.substr(0, pick(where, label.size())) + label.substr(pick(where, label.size()) + 1);
+    wrong = label;
+    wrong.erase(pick(where, label.size()), 1);
   } else if (kind < 0.80) {
     const std::size_t i = pick(where, label.size());
-    wrong = label.substr(0, i + 1) + label.substr(i);
+    wrong = label;
+    wrong.insert(i, 1, label[i]);
   } else if (kind < 0.90) {
     wrong = kWords[pick(where, kWords.size())];
   } else {
     wrong = look_alike(label, where);
     if (wrong == label) wrong = other_case(label, where);
-    return "The text in the image is: " + wrong;  // chatter the client must strip
+    return wrong.insert(0, "The text in the image is: ");  // chatter the client must strip
   }
   if (wrong == label) wrong = label.size() > 1 ? label.substr(1) : label + label;
   return wrong;

@@ -22,6 +22,10 @@ std::string to_utf8(std::u32string_view code_points);
 // it is not full Unicode case folding ("ẞ" becomes "ß", never "ss").
 char32_t to_lower(char32_t c);
 
+// to_lower() on every code point: the one case fold, for every comparison that ignores case.
+std::u32string folded(std::u32string code_points);
+std::u32string folded(std::string_view utf8);
+
 // left is the expected text (the label), right is what was read.
 enum class EditOp {
   kMatch,       // same character on both sides

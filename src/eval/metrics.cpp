@@ -10,7 +10,6 @@
 namespace crossocr {
 namespace {
 
-using eval::folded;
 
 constexpr std::size_t kTopConfusions = 10;
 constexpr int kReliabilityBins = 10;

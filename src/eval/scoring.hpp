@@ -1,5 +1,6 @@
-// What the evaluation files share so that they score and print alike: the one case fold, the one
-// test of a reading against its label, the one way a rate is printed. Internal to src/eval.
+// What the evaluation files share so that they score and print alike: the one test of a reading
+// against its label (under the one case fold, folded() in alignment.hpp), the one way a rate is
+// printed. Internal to src/eval.
 #pragma once
 
 #include "crossocr/alignment.hpp"
@@ -10,14 +11,6 @@
 #include <string_view>
 
 namespace crossocr::eval {
-
-// to_lower() on every code point: how a case-insensitive set compares texts, everywhere.
-inline std::u32string folded(std::u32string code_points) {
-  for (char32_t& c : code_points) c = to_lower(c);
-  return code_points;
-}
-
-inline std::u32string folded(std::string_view utf8) { return folded(to_code_points(utf8)); }
 
 // Whether `got` is exactly `expected` under a set's case rule: byte for byte when the set carries
 // case, else after folding both.

@@ -142,6 +142,13 @@ char32_t to_lower(char32_t c) {
   return c;
 }
 
+std::u32string folded(std::u32string code_points) {
+  for (char32_t& c : code_points) c = to_lower(c);
+  return code_points;
+}
+
+std::u32string folded(std::string_view utf8) { return folded(to_code_points(utf8)); }
+
 std::vector<AlignedPair> align(std::string_view left, std::string_view right,
                                bool case_sensitive) {
   const std::u32string a = to_code_points(left);

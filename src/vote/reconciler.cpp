@@ -192,18 +192,11 @@ Verdict single_sourced(const Reading& local, const Reading& remote) {
 
 // Readings that differ in most of their characters are not one text misread in places: whichever
 // is chosen, the other does not support it.
-bool same_ignoring_case(const std::string& a, const std::string& b) {
-  std::u32string x = to_code_points(a), y = to_code_points(b);
-  for (char32_t& c : x) c = to_lower(c);
-  for (char32_t& c : y) c = to_lower(c);
-  return x == y;
-}
+bool same_ignoring_case(const std::string& a, const std::string& b) { return folded(a) == folded(b); }
 
 // Case does not count here: a size-only letter read in the other case is a misreading in place.
 bool wholly_different(const std::string& a, const std::string& b) {
-  std::u32string x = to_code_points(a), y = to_code_points(b);
-  for (char32_t& c : x) c = to_lower(c);
-  for (char32_t& c : y) c = to_lower(c);
+  const std::u32string x = folded(a), y = folded(b);
   return 2 * edit_distance(x, y) > std::max(x.size(), y.size());
 }
 
