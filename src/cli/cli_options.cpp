@@ -50,18 +50,22 @@ CLI::Validator finite_range(double lowest, double highest) {
       "NUMBER in " + range);
 }
 
-// The message for a name that is none of `names`: them all, and the nearest if it is close.
-std::string not_one_of(const std::string& text, const std::vector<std::string>& names) {
-  std::string listed, nearest;
+// " (did you mean NAME?)" for the name of `names` within two edits of `text`, else nothing.
+std::string did_you_mean(const std::string& text, const std::vector<std::string>& names) {
   std::size_t best = std::string::npos;
+  std::string nearest;
   for (const std::string& name : names) {
-    listed += (listed.empty() ? "" : ", ") + name;
     const std::size_t d = edit_distance(text, name);
     if (d < best) best = d, nearest = name;
   }
-  std::string message = "'" + text + "' is not one of " + listed;
-  if (best <= 2) message += " (did you mean " + nearest + "?)";
-  return message;
+  return best <= 2 ? " (did you mean " + nearest + "?)" : "";
+}
+
+// The message for a name that is none of `names`: them all, and the nearest if it is close.
+std::string not_one_of(const std::string& text, const std::vector<std::string>& names) {
+  std::string listed;
+  for (const std::string& name : names) listed += (listed.empty() ? "" : ", ") + name;
+  return "'" + text + "' is not one of " + listed + did_you_mean(text, names);
 }
 
 std::string lowered(std::string text) {
@@ -179,16 +183,8 @@ class CheckedConfig : public CLI::ConfigBase {
       if (item.name == "++" || item.name == "--") continue;  // CLI11's section markers
       std::replace(item.name.begin(), item.name.end(), '_', '-');
       if (std::find(known.begin(), known.end(), item.name) != known.end()) continue;
-      std::string message = "config file line " + std::to_string(line_setting(text, item.name)) + ": '" +
-                            item.name + "' is not an option";
-      std::size_t best = std::string::npos;
-      std::string nearest;
-      for (const std::string& name : known) {
-        const std::size_t d = edit_distance(item.name, name);
-        if (d < best) best = d, nearest = name;
-      }
-      if (best <= 2) message += " (did you mean " + nearest + "?)";
-      throw CLI::ConfigError(message);
+      throw CLI::ConfigError("config file line " + std::to_string(line_setting(text, item.name)) + ": '" +
+                             item.name + "' is not an option" + did_you_mean(item.name, known));
     }
     return items;
   }
