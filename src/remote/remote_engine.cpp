@@ -89,10 +89,10 @@ void remove_key(Reading& r, const std::string& key) {
   remove_key(r.text, key);
   remove_key(r.remote.raw_answer, key);
   remove_key(r.note, key);
-  if (!r.status.ok() && r.status.message().find(key) != std::string::npos && key.size() >= 4) {
+  if (!r.status.ok()) {
     std::string message = r.status.message();
     remove_key(message, key);
-    r.status = Status(r.status.code(), message);
+    r.status = Status(r.status.code(), std::move(message));
   }
 }
 
@@ -294,10 +294,9 @@ Reading RemoteEngine::read(const LoadedImage& image) {
     return finish(reading);
   }
   vote_on_samples(sampling, o.prior_confidence, reading);
-  remove_key(reading, o.api_key);
-
+  finish(reading);  // the key is out before the reading is stored
   if (impl_->cache && reading.ok()) impl_->cache->store(key, reading);
-  return finish(reading);
+  return reading;
 }
 
 }  // namespace crossocr
