@@ -74,6 +74,52 @@ TEST(ImageLoader, SixteenBitGreyBecomesEightBitBgr) {
   EXPECT_EQ(image.pixels.at<cv::Vec3b>(3, 3), cv::Vec3b(255, 255, 255));
 }
 
+// A JPEG whose EXIF block says "rotate 90 degrees clockwise to view" (orientation 6), as phone
+// cameras write: the loader hands out the upright image, as viewers show it.
+std::vector<std::uint8_t> jpeg_with_orientation(const cv::Mat& image, std::uint8_t orientation) {
+  std::vector<std::uint8_t> jpeg;
+  cv::imencode(".jpg", image, jpeg, {cv::IMWRITE_JPEG_QUALITY, 100});
+  // APP1: "Exif\0\0", a little-endian TIFF header, one directory with one entry (0x0112 SHORT).
+  const std::vector<std::uint8_t> exif = {
+      0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 42, 0, 8, 0, 0, 0,
+      1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0, 0, 0, 0, 0};
+  jpeg.insert(jpeg.begin() + 2, exif.begin(), exif.end());  // right after the start of image
+  return jpeg;
+}
+
+TEST(ImageLoader, JpegIsTurnedUprightByItsExifOrientation) {
+  cv::Mat landscape(20, 40, CV_8UC3, cv::Scalar::all(255));
+  landscape(cv::Rect(0, 0, 10, 10)).setTo(cv::Scalar::all(0));  // a dark block at the top left
+  const LoadedImage plain = decode_image(jpeg_with_orientation(landscape, 1));
+  ASSERT_TRUE(plain.ok()) << plain.status.message();
+  EXPECT_EQ(plain.pixels.size(), cv::Size(40, 20));
+
+  const LoadedImage turned = decode_image(jpeg_with_orientation(landscape, 6));
+  ASSERT_TRUE(turned.ok()) << turned.status.message();
+  ASSERT_EQ(turned.pixels.size(), cv::Size(20, 40));
+  EXPECT_LT(turned.pixels.at<cv::Vec3b>(2, 17)[0], 60);   // the block is now at the top right
+  EXPECT_GT(turned.pixels.at<cv::Vec3b>(2, 2)[0], 200);
+}
+
+TEST(ImageLoader, AnExifBlockThatLiesIsReadWithinItsBounds) {
+  cv::Mat image(20, 40, CV_8UC3, cv::Scalar::all(128));
+  std::vector<std::uint8_t> jpeg = jpeg_with_orientation(image, 6);
+  for (std::size_t cut = 4; cut < 40; ++cut) {  // every truncation of the EXIF block
+    std::vector<std::uint8_t> bytes(jpeg.begin(), jpeg.begin() + cut);
+    EXPECT_FALSE(decode_image(bytes).ok()) << cut;
+  }
+  std::vector<std::uint8_t> far = jpeg;
+  far[16] = 0xF0;  // the directory said to lie past the block's end
+  std::vector<std::uint8_t> many = jpeg;
+  many[20] = many[21] = 0xFF;  // 65,535 entries in a block that holds one
+  const LoadedImage lost = decode_image(far);
+  ASSERT_TRUE(lost.ok()) << lost.status.message();
+  EXPECT_EQ(lost.pixels.size(), cv::Size(40, 20));  // as stored: no orientation could be read
+  const LoadedImage counted = decode_image(many);
+  ASSERT_TRUE(counted.ok()) << counted.status.message();
+  EXPECT_EQ(counted.pixels.size(), cv::Size(20, 40));  // the one entry there is still read
+}
+
 struct BadInput {
   std::string name;
   std::string expected_error;

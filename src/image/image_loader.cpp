@@ -1,14 +1,14 @@
 #include "crossocr/image_loader.hpp"
 
+#include "image/pix_codec.hpp"
+
 #include <leptonica/allheaders.h>
 #include <opencv2/core/utils/logger.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <system_error>
-#include <filesystem>
 
 namespace crossocr {
 namespace {
@@ -56,48 +56,6 @@ std::string format_name(int leptonica_format) {
   }
 }
 
-// 8-bit BGR whatever came in: grey, 16-bit, or with alpha (flattened onto white, which is what
-// a viewer shows behind a transparent background and what Tesseract expects around dark text).
-cv::Mat to_bgr8(const cv::Mat& decoded) {
-  cv::Mat image = decoded;
-  if (image.depth() != CV_8U) {
-    double scale = image.depth() == CV_16U ? 1.0 / 257.0 : 1.0;
-    if (image.depth() == CV_32F || image.depth() == CV_64F) scale = 255.0;
-    image.convertTo(image, CV_8U, scale);
-  }
-  if (image.channels() == 1) {
-    cv::cvtColor(image, image, cv::COLOR_GRAY2BGR);
-  } else if (image.channels() == 4) {
-    cv::Mat bgr, alpha;
-    cv::cvtColor(image, bgr, cv::COLOR_BGRA2BGR);
-    cv::extractChannel(image, alpha, 3);
-    cv::Mat a, white(bgr.size(), CV_32FC3, cv::Scalar::all(255.0)), fg;
-    cv::cvtColor(alpha, a, cv::COLOR_GRAY2BGR);
-    a.convertTo(a, CV_32FC3, 1.0 / 255.0);
-    bgr.convertTo(fg, CV_32FC3);
-    cv::Mat out = fg.mul(a) + white.mul(cv::Scalar::all(1.0) - a);
-    out.convertTo(image, CV_8UC3);
-  }
-  return image;
-}
-
-// OpenCV 4.6 has no GIF reader; Leptonica (built with giflib in Debian) does.
-cv::Mat decode_with_leptonica(std::span<const std::uint8_t> bytes) {
-  PIX* pix = pixReadMem(bytes.data(), bytes.size());
-  if (pix == nullptr) return {};
-  PIX* rgba = pixConvertTo32(pix);
-  pixDestroy(&pix);
-  if (rgba == nullptr) return {};
-  const int w = pixGetWidth(rgba), h = pixGetHeight(rgba);
-  // Leptonica keeps 0xRRGGBBAA words: on a little-endian machine the bytes read A, B, G, R.
-  cv::Mat words(h, w, CV_8UC4, pixGetData(rgba), static_cast<size_t>(pixGetWpl(rgba)) * 4);
-  cv::Mat bgr(h, w, CV_8UC3);
-  const int from_to[] = {1, 0, 2, 1, 3, 2};
-  cv::mixChannels(&words, 1, &bgr, 1, from_to, 3);
-  pixDestroy(&rgba);
-  return bgr;
-}
-
 }  // namespace
 
 LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits& limits) {
@@ -130,23 +88,16 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
   // Only formats whose header is read (and limited) above are decoded: others (Radiance HDR, PFM,
   // EXR...) could declare any size, and OpenCV would allocate it before anything could refuse.
   if (!header_known) {
+    // The first 12 bytes alone: a file cut short still shows what it was.
+    l_int32 signature = IFF_UNKNOWN;
+    if (bytes.size() >= 12) findFileFormatBuffer(bytes.data(), &signature);
+    if (signature != IFF_UNKNOWN) {
+      return failure(StatusCode::kDecode, format_name(signature) + " data is corrupt or truncated");
+    }
     return failure(StatusCode::kDecode,
                    "not an image in a format crossocr reads (PNG, JPEG, TIFF, BMP, WebP, GIF, PNM)");
   }
-  cv::Mat decoded;
-  if (format == IFF_GIF) {
-    decoded = decode_with_leptonica(bytes);
-  } else {
-    // JPEG honours its EXIF orientation only with IMREAD_COLOR; other formats keep alpha/depth.
-    const int flags = format == IFF_JFIF_JPEG ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED;
-    try {
-      const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8U,
-                           const_cast<std::uint8_t*>(bytes.data()));
-      decoded = cv::imdecode(buffer, flags);
-    } catch (const cv::Exception& e) {
-      return failure(StatusCode::kDecode, "cannot decode image: " + std::string(e.err));
-    }
-  }
+  const cv::Mat decoded = decode_pixels(bytes);
   if (decoded.empty()) {
     return failure(StatusCode::kDecode, format_name(format) + " data is corrupt or truncated");
   }
@@ -160,7 +111,7 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
     return failure(StatusCode::kLimit, "image is " + std::to_string(decoded.cols) + "x" +
                    std::to_string(decoded.rows) + " pixels, too small to hold text");
   }
-  return LoadedImage{to_bgr8(decoded), {},
+  return LoadedImage{decoded, {},
                      std::vector<std::uint8_t>(bytes.begin(), bytes.end()),
                      mime_type(format)};
 }

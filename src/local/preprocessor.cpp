@@ -1,9 +1,9 @@
 #include "local/preprocessor.hpp"
 
 #include "crossocr/errors.hpp"
+#include "image/pix_codec.hpp"
 #include "local/preprocess_steps.hpp"
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -30,12 +30,7 @@ class DebugDump {
     char index[8];
     std::snprintf(index, sizeof index, "%02d", counter_++);
     const std::string path = options_.debug_dir + "/" + stem + "." + index + "-" + step + ".png";
-    bool written = false;
-    try {
-      written = cv::imwrite(path, image);
-    } catch (const cv::Exception&) {
-    }
-    if (!written) throw ConfigError("cannot write " + path);
+    if (!write_png(path, image)) throw ConfigError("cannot write " + path);
   }
 
  private:

@@ -1,8 +1,8 @@
 #include "remote/upload_image.hpp"
 
+#include "image/pix_codec.hpp"
 #include "remote/digest.hpp"
 
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
@@ -43,10 +43,9 @@ UploadImage prepare_upload(const LoadedImage& image, const UploadLimits& limits)
     downscaled = true;
   }
   for (int round = 0; round < 12; ++round) {
-    std::vector<std::uint8_t> bytes;
     const bool png = round == 0 && !downscaled;
-    cv::imencode(png ? ".png" : ".jpg", pixels_to_send, bytes,
-                 png ? std::vector<int>{} : std::vector<int>{cv::IMWRITE_JPEG_QUALITY, 92});
+    const std::vector<std::uint8_t> bytes = png ? encode_png(pixels_to_send) : encode_jpeg(pixels_to_send, 92);
+    if (bytes.empty()) return UploadImage{{}, {}, true, downscaled, "the image cannot be encoded as PNG or JPEG"};
     const std::uint64_t size = base64_size(bytes.size());
     if (size <= limits.max_base64_bytes) {
       UploadImage u = as_data_url(png ? "image/png" : "image/jpeg", bytes);
