@@ -14,9 +14,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <sstream>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <sstream>
 #include <vector>
 
 namespace crossocr {
@@ -116,6 +118,31 @@ void drop_letter_spacing(std::vector<PlacedGlyph>& placed) {
     line_start = line_end;
   }
 }
+
+// One English dictionary per process and language data: a lookup only reads the word lists, and
+// loading them costs an engine as much as the rest of its start-up. Lookups take turns (Tesseract
+// does not promise they are thread-safe); each takes microseconds.
+class SharedDictionary {
+ public:
+  static SharedDictionary& of(const TesseractOptions& options) {
+    static std::mutex made_mutex;
+    static std::map<std::string, std::unique_ptr<SharedDictionary>> made;
+    std::lock_guard lock(made_mutex);
+    auto& dictionary = made[options.tessdata_dir + '\n' + options.lang];
+    if (!dictionary) dictionary.reset(new SharedDictionary(make_api(options, Flavour::kPage)));
+    return *dictionary;
+  }
+
+  bool contains(const std::string& word) {
+    std::lock_guard lock(mutex_);
+    return api_->IsValidWord(word.c_str()) != 0;
+  }
+
+ private:
+  explicit SharedDictionary(std::unique_ptr<tesseract::TessBaseAPI> api) : api_(std::move(api)) {}
+  std::mutex mutex_;
+  std::unique_ptr<tesseract::TessBaseAPI> api_;
+};
 
 }  // namespace
 
@@ -221,7 +248,7 @@ bool TesseractEngine::is_word(const std::string& text) {
   bool any = false;
   std::string token;
   std::istringstream words(text);
-  tesseract::TessBaseAPI& api = impl_->api_for(Layout::kPage);  // the one with dictionaries
+  SharedDictionary& dictionary = SharedDictionary::of(impl_->options);
   while (words >> token) {
     // Surrounding punctuation is not part of the word ("dress." is the word "dress").
     const auto first = std::find_if(token.begin(), token.end(), [](unsigned char c) { return std::isalpha(c); });
@@ -232,7 +259,7 @@ bool TesseractEngine::is_word(const std::string& text) {
       return false;
     }
     for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!api.IsValidWord(word.c_str())) return false;
+    if (!dictionary.contains(word)) return false;
     any = true;
   }
   return any;
