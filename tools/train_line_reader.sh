@@ -22,4 +22,9 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build
 NODE_PATH="$work/node_modules" node tools/training/svg_captcha_strips.js 3000 12 > "$work/svg_calibration.jsonl"
 py --dump-set "$work/calibration-set" --count 3000 --seed 777 --captcha-share 0.5 \
   --svg-strips "$work/svg_calibration.jsonl"
-build/crossocr calibrate "$work/calibration-set" --out models/local_calibration.json
+# The second stage's held-out lines: the same recipe, other seeds (svg-captcha strips included).
+NODE_PATH="$work/node_modules" node tools/training/svg_captcha_strips.js 3000 13 > "$work/svg_holdout.jsonl"
+py --dump-set "$work/calibration-holdout" --count 3000 --seed 778 --captcha-share 0.5 \
+  --svg-strips "$work/svg_holdout.jsonl"
+build/crossocr calibrate "$work/calibration-set" --holdout "$work/calibration-holdout" \
+  --out models/local_calibration.json

@@ -87,10 +87,13 @@ struct CalibrationSummary {
   std::size_t images = 0;      // read
   std::size_t candidates = 0;  // rows fitted on
   std::size_t right = 0;       // of which exactly right
+  std::size_t held_out = 0;    // readings of `holdout` the second stage was fitted on
 };
-// `rows_path`, when given, also receives every fitted row as CSV (image, right, features...).
-CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const LocalOptions& options,
-                                   unsigned jobs, const std::string& out_path,
+// `holdout` (other generated lines, may be empty) fits the second stage: how often the reading
+// the engine chooses is right at each first-stage probability. `rows_path`, when given, also
+// receives every fitted row as CSV (image, right, features...).
+CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const std::vector<LabelledSet>& holdout,
+                                   const LocalOptions& options, unsigned jobs, const std::string& out_path,
                                    const std::string& rows_path = {});
 
 }  // namespace crossocr

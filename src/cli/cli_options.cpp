@@ -370,6 +370,9 @@ void add_calibrate_command(CLI::App& app, CliOptions& o, Pending& pending) {
   calibrate->add_option("sets", o.sets, "set folders, each with labels.tsv")->required();
   calibrate->add_option("--out", o.calibration_out, "where to write the calibration (JSON)")->required();
   calibrate->add_option("--rows", o.calibration_rows, "also write every fitted row there (CSV)");
+  calibrate->add_option("--holdout", o.calibration_holdout,
+                        "other generated sets on which the chosen reading's probability is mapped once more "
+                        "(the second stage; see models/README.md)");
   pending.calibrate = calibrate;
 }
 

@@ -41,6 +41,7 @@ struct CliOptions {
   bool calibrate = false;
   std::string calibration_out;
   std::string calibration_rows;
+  std::vector<std::string> calibration_holdout;
 };
 
 struct ParseOutcome {

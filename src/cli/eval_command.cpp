@@ -94,11 +94,14 @@ int run_calibrate(CliOptions& options) {
   try {
     std::vector<LabelledSet> sets;
     for (const std::string& dir : options.sets) sets.push_back(load_labelled_set(dir));
-    const CalibrationSummary s =
-        calibrate_local(sets, options.reader.local, options.reader.jobs, options.calibration_out,
-                        options.calibration_rows);
+    std::vector<LabelledSet> holdout;
+    for (const std::string& dir : options.calibration_holdout) holdout.push_back(load_labelled_set(dir));
+    const CalibrationSummary s = calibrate_local(sets, holdout, options.reader.local, options.reader.jobs,
+                                                 options.calibration_out, options.calibration_rows);
     std::cout << "fitted on " << s.candidates << " candidate readings of " << s.images << " images ("
-              << s.right << " right); wrote " << options.calibration_out << "\n";
+              << s.right << " right)";
+    if (!holdout.empty()) std::cout << ", the chosen reading's map on " << s.held_out << " held-out images";
+    std::cout << "; wrote " << options.calibration_out << "\n";
     return kExitOk;
   } catch (const ConfigError& e) {
     report_problem(e.what());

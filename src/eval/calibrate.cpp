@@ -14,33 +14,35 @@
 #include <thread>
 
 namespace crossocr {
+namespace {
 
-CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const LocalOptions& options,
-                                   unsigned jobs, const std::string& out_path, const std::string& rows_path) {
-  struct Item {
-    std::string path, expected;
-    bool case_sensitive;
-  };
+struct Item {
+  std::string path, expected;
+  bool case_sensitive;
+};
+
+std::vector<Item> items_of(const std::vector<LabelledSet>& sets) {
   std::vector<Item> items;
   for (const LabelledSet& set : sets) {
     for (const auto& [file, expected] : set.items) {
       items.push_back({(std::filesystem::path(set.dir) / file).string(), expected, set.case_sensitive});
     }
   }
-  std::vector<std::vector<double>> rows;
-  std::vector<bool> right;
-  std::vector<std::size_t> row_item;  // which item each row came from
-  CalibrationSummary summary;
+  return items;
+}
+
+// Calls visit(engine, item index, image, mutex) for every item that decodes, from `jobs` threads
+// with an engine each; visit locks the mutex around what it shares. An engine that cannot be made
+// is rethrown here.
+template <typename Visit>
+void read_each(const std::vector<Item>& items, const LocalOptions& options, unsigned jobs, Visit visit) {
   std::mutex mutex;
   std::atomic<std::size_t> next{0};
-  // Calibrating needs no calibration: every candidate is weighed at both moments regardless.
-  LocalOptions uncalibrated = options;
-  uncalibrated.calibration_path = "none";
   std::exception_ptr failure;
   auto worker = [&] {
     std::optional<LocalEngine> engine;
     try {
-      engine.emplace(uncalibrated);
+      engine.emplace(options);
     } catch (...) {
       std::lock_guard lock(mutex);
       failure = std::current_exception();
@@ -49,15 +51,7 @@ CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const L
     for (std::size_t i; (i = next++) < items.size();) {
       const LoadedImage image = load_image(items[i].path);
       if (!image.ok()) continue;
-      auto samples = engine->calibration_samples(image);
-      std::lock_guard lock(mutex);
-      ++summary.images;
-      for (auto& [features, text] : samples) {
-        rows.push_back(std::move(features));
-        // Right as the evaluation scores it, so the confidence predicts what eval reports.
-        right.push_back(eval::same_text(items[i].expected, text, items[i].case_sensitive));
-        row_item.push_back(i);
-      }
+      visit(*engine, i, image, mutex);
     }
   };
   {
@@ -66,21 +60,70 @@ CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const L
     for (unsigned t = 0; t < n; ++t) pool.emplace_back(worker);
   }
   if (failure) std::rethrow_exception(failure);
+}
+
+void write_rows(const std::string& rows_path, const std::vector<Item>& items, const std::vector<std::size_t>& row_item,
+                const std::vector<bool>& right, const std::vector<std::vector<double>>& rows) {
+  std::ofstream csv(rows_path);
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    csv << items[row_item[r]].path << "," << right[r];
+    for (double f : rows[r]) csv << "," << f;
+    csv << "\n";
+  }
+  if (!csv) throw ConfigError("cannot write " + rows_path);
+}
+
+}  // namespace
+
+CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const std::vector<LabelledSet>& holdout,
+                                   const LocalOptions& options, unsigned jobs, const std::string& out_path,
+                                   const std::string& rows_path) {
+  const std::vector<Item> items = items_of(sets);
+  std::vector<std::vector<double>> rows;
+  std::vector<bool> right;
+  std::vector<std::size_t> row_item;  // which item each row came from
+  CalibrationSummary summary;
+  // Calibrating needs no calibration: every candidate is weighed at both moments regardless.
+  LocalOptions uncalibrated = options;
+  uncalibrated.calibration_path = "none";
+  read_each(items, uncalibrated, jobs, [&](LocalEngine& engine, std::size_t i, const LoadedImage& image, std::mutex& mutex) {
+    auto samples = engine.calibration_samples(image);
+    std::lock_guard lock(mutex);
+    ++summary.images;
+    for (auto& [features, text] : samples) {
+      rows.push_back(std::move(features));
+      // Right as the evaluation scores it, so the confidence predicts what eval reports.
+      right.push_back(eval::same_text(items[i].expected, text, items[i].case_sensitive));
+      row_item.push_back(i);
+    }
+  });
   summary.candidates = rows.size();
   summary.right = static_cast<std::size_t>(std::count(right.begin(), right.end(), true));
-  if (!rows_path.empty()) {
-    std::ofstream csv(rows_path);
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-      csv << items[row_item[r]].path << "," << right[r];
-      for (double f : rows[r]) csv << "," << f;
-      csv << "\n";
-    }
-    if (!csv) throw ConfigError("cannot write " + rows_path);
-  }
-  const Calibration fitted = Calibration::fit(rows, right);
+  if (!rows_path.empty()) write_rows(rows_path, items, row_item, right, rows);
+  Calibration fitted = Calibration::fit(rows, right);
   std::string origin = "crossocr calibrate on";
   for (const LabelledSet& set : sets) origin += " " + set.name;
   fitted.save(out_path, origin);
+  if (holdout.empty()) return summary;
+
+  // The second stage: the held-out lines read as the engine reads them, with the first stage.
+  const std::vector<Item> held = items_of(holdout);
+  std::vector<double> chosen;
+  std::vector<bool> chosen_right;
+  LocalOptions first_stage = options;
+  first_stage.calibration_path = out_path;
+  read_each(held, first_stage, jobs, [&](LocalEngine& engine, std::size_t i, const LoadedImage& image, std::mutex& mutex) {
+    const Reading reading = engine.read(image);
+    std::lock_guard lock(mutex);
+    if (!reading.ok()) return;
+    chosen.push_back(reading.confidence);
+    chosen_right.push_back(eval::same_text(held[i].expected, reading.text, held[i].case_sensitive));
+  });
+  fitted.fit_reading_map(chosen, chosen_right);
+  origin += ", its chosen readings mapped on";
+  for (const LabelledSet& set : holdout) origin += " " + set.name;
+  fitted.save(out_path, origin);
+  summary.held_out = chosen.size();
   return summary;
 }
 

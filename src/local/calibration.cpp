@@ -147,6 +147,17 @@ Calibration Calibration::load(const std::string& path) {
     if (!std::all_of(c.weights_.begin(), c.weights_.end(), [](double w) { return std::isfinite(w); })) {
       throw ConfigError("weights not finite");
     }
+    if (j.contains("reading_map")) {
+      c.map_from_ = j.at("reading_map").at("from").get<std::vector<double>>();
+      c.map_to_ = j.at("reading_map").at("to").get<std::vector<double>>();
+      const auto in_unit = [](double x) { return std::isfinite(x) && x >= 0.0 && x <= 1.0; };
+      if (c.map_from_.size() != c.map_to_.size() || !std::is_sorted(c.map_from_.begin(), c.map_from_.end()) ||
+          !std::is_sorted(c.map_to_.begin(), c.map_to_.end()) ||
+          !std::all_of(c.map_from_.begin(), c.map_from_.end(), in_unit) ||
+          !std::all_of(c.map_to_.begin(), c.map_to_.end(), in_unit)) {
+        throw ConfigError("reading_map is not two increasing lists of probabilities of one length");
+      }
+    }
   } catch (const std::exception& e) {
     throw ConfigError("the local calibration " + path + " is unusable: " + e.what());
   }
@@ -191,6 +202,7 @@ void Calibration::save(const std::string& path, const std::string& origin) const
   j["version"] = kVersion;
   j["weights"] = weights_;
   j["origin"] = origin;
+  if (!map_from_.empty()) j["reading_map"] = {{"from", map_from_}, {"to", map_to_}};
   std::ofstream out(path);
   out << j.dump(1) << "\n";
   if (!out) throw ConfigError("cannot write the calibration to " + path);
@@ -200,6 +212,54 @@ double Calibration::probability(const std::vector<double>& features) const {
   double z = 0.0;
   for (std::size_t a = 0; a < weights_.size() && a < features.size(); ++a) z += weights_[a] * features[a];
   return 1.0 / (1.0 + std::exp(-z));
+}
+
+double Calibration::reading_probability(double p) const {
+  if (map_from_.empty()) return p;
+  if (p <= map_from_.front()) return map_to_.front();
+  if (p >= map_from_.back()) return map_to_.back();
+  const std::size_t hi = static_cast<std::size_t>(std::upper_bound(map_from_.begin(), map_from_.end(), p) - map_from_.begin());
+  const std::size_t lo = hi - 1;
+  const double span = map_from_[hi] - map_from_[lo];
+  const double t = span > 0 ? (p - map_from_[lo]) / span : 1.0;
+  return map_to_[lo] + t * (map_to_[hi] - map_to_[lo]);
+}
+
+void Calibration::fit_reading_map(const std::vector<double>& probabilities, const std::vector<bool>& right) {
+  std::vector<std::size_t> order(probabilities.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return probabilities[a] < probabilities[b]; });
+  struct Block {
+    double from_sum = 0, right_sum = 0;
+    int count = 0;
+    double rate() const { return right_sum / count; }
+  };
+  std::vector<Block> blocks;
+  for (std::size_t k = 0; k < order.size();) {
+    // Readings claiming the same probability form one block from the start.
+    Block same;
+    const double p = probabilities[order[k]];
+    for (; k < order.size() && probabilities[order[k]] == p; ++k) {
+      same.from_sum += p;
+      same.right_sum += right[order[k]] ? 1.0 : 0.0;
+      ++same.count;
+    }
+    blocks.push_back(same);
+    // Merge backwards while the rate would fall: the fit must never say "surer, so less right".
+    while (blocks.size() > 1 && blocks[blocks.size() - 2].rate() >= blocks.back().rate()) {
+      const Block last = blocks.back();
+      blocks.pop_back();
+      blocks.back().from_sum += last.from_sum;
+      blocks.back().right_sum += last.right_sum;
+      blocks.back().count += last.count;
+    }
+  }
+  map_from_.clear();
+  map_to_.clear();
+  for (const Block& b : blocks) {
+    map_from_.push_back(b.from_sum / b.count);
+    map_to_.push_back(b.rate());
+  }
 }
 
 std::string default_calibration_path() { return default_model_path("local_calibration.json"); }

@@ -47,8 +47,20 @@ class Calibration {
   double probability(const std::vector<double>& features) const;
   bool fitted() const { return fitted_; }
 
+  // The second stage. The engine reports the most probable of several candidates, and the
+  // largest of several estimates runs high or low in ways the per-candidate fit cannot see; so
+  // the chosen candidate's probability is mapped once more, by an isotonic (monotone) fit of
+  // how often chosen readings were right at each probability on generated lines the first stage
+  // was not fitted on. Without such a fit, the identity.
+  double reading_probability(double candidate_probability) const;
+  // Pool-adjacent-violators over (probability, right) pairs of chosen readings.
+  void fit_reading_map(const std::vector<double>& probabilities, const std::vector<bool>& right);
+
  private:
   std::vector<double> weights_;
+  // Knots of the second stage: block means of the first stage's probability and of rightness,
+  // both increasing; linear between knots, flat beyond them.
+  std::vector<double> map_from_, map_to_;
   bool fitted_ = false;
 };
 

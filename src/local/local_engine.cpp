@@ -148,7 +148,8 @@ void page_confidence(Reading& page, const Calibration& calibration) {
   LineEvidence evidence;
   evidence.tesseract_ran = true;
   evidence.candidates.push_back(Candidate{ReaderKind::kTesseract, page});
-  page.confidence = std::pow(calibration.probability(candidate_features(evidence, 0)), lines);
+  page.confidence =
+      std::pow(calibration.reading_probability(calibration.probability(candidate_features(evidence, 0))), lines);
   page.confidence_source = "calibrated";
 }
 
@@ -239,10 +240,15 @@ void LocalEngine::mark_words(LineEvidence& evidence, std::size_t from) {
 }
 
 Reading LocalEngine::read_line(const cv::Mat& line) {
+  // The candidates' probabilities decide; the chosen one's is mapped once more (the second stage).
+  const auto reported = [this](Reading best) {
+    best.confidence = calibration_->reading_probability(best.confidence);
+    return best;
+  };
   LineEvidence evidence = network_evidence(line);
   if (!evidence.candidates.empty()) {
     Reading best = most_probable(evidence, *calibration_);
-    if (best.confidence >= kSureWithoutTesseract || strip_recognizer_sure(evidence, best)) return best;
+    if (best.confidence >= kSureWithoutTesseract || strip_recognizer_sure(evidence, best)) return reported(best);
   }
   add_tesseract_evidence(evidence, line);
   if (evidence.candidates.empty()) {
@@ -251,7 +257,7 @@ Reading LocalEngine::read_line(const cv::Mat& line) {
     none.status = Status(StatusCode::kEngine, "Tesseract could not read any preprocessed variant");
     return none;
   }
-  return most_probable(evidence, *calibration_);
+  return reported(most_probable(evidence, *calibration_));
 }
 
 std::vector<std::pair<std::vector<double>, std::string>> LocalEngine::calibration_samples(
