@@ -193,6 +193,7 @@ struct Reader::Impl {
 };
 
 std::unique_ptr<Reader> Reader::open(ReaderOptions o) {
+  o.policy.flag_below = o.flag_below;  // one threshold for every mode
   RemoteOptions& remote = o.remote;
   while (!remote.base_url.empty() && remote.base_url.back() == '/') remote.base_url.pop_back();
   if (o.use_cache && remote.cache_path.empty()) remote.cache_path = default_remote_cache_path();

@@ -46,7 +46,9 @@ TEST(Reconciler, IdenticalReadingsAgreeUnflagged) {
   EXPECT_EQ(v.status, VerdictStatus::kAgree);
   EXPECT_EQ(v.text, "ZGUVU");
   EXPECT_FALSE(v.flagged);
-  EXPECT_NEAR(v.confidence, 1 - 0.1 * 0.25, 1e-12);  // both wrong at once: 0.1 x 0.25
+  // Right unless both made the same mistake: 0.9 x 0.75 against 0.1 x 0.25 of which a tenth
+  // would be the same wrong text.
+  EXPECT_NEAR(v.confidence, 0.675 / (0.675 + 0.1 * 0.1 * 0.25), 1e-12);
   EXPECT_EQ(v.alignment.size(), 5u);
 }
 
@@ -72,8 +74,8 @@ TEST(Reconciler, SizeCanSideWithTheLocalReading) {
 }
 
 TEST(Reconciler, CaseOfOtherLettersFollowsConfidenceAndFlagsCloseCalls) {
-  // p/P differ in shape, not just size: no size evidence; local 0.9 vs remote 0.75 -> local,
-  // margin 0.15 < 0.25 -> flagged.
+  // p/P differ in shape, not just size: no size evidence; local 0.9 vs remote 0.75 -> local, right
+  // with probability 0.9 x 0.25 / (1 - 0.9 x 0.75) = 0.69 < 0.9 -> flagged.
   const Verdict v = reconcile(local_reading("pQ", 0.9), remote_reading("PQ", 0.75));
   EXPECT_EQ(v.status, VerdictStatus::kCaseConflict);
   EXPECT_EQ(v.text, "pQ");
@@ -82,31 +84,35 @@ TEST(Reconciler, CaseOfOtherLettersFollowsConfidenceAndFlagsCloseCalls) {
 }
 
 TEST(Reconciler, PoliciesDecideDifferingCharacters) {
-  const Reading local = local_reading("AB1D", 0.6);
-  const Reading remote = remote_reading("ABID", 0.95);
+  Reading local = local_reading("AB1D", 0.6);
+  const Reading remote = remote_reading("ABID", 0.99);
   ReconcilePolicy policy;
-  EXPECT_EQ(reconcile(local, remote, policy).text, "ABID");  // confidence: remote 0.95 > 0.6
-  EXPECT_FALSE(reconcile(local, remote, policy).flagged);    // margin 0.35 >= 0.25
+  EXPECT_EQ(reconcile(local, remote, policy).text, "ABID");  // confidence: remote 0.99 > 0.6
+  // Probable (0.99 x 0.4 / (1 - 0.594) = 0.975) but unsupported: nothing local speaks for the I.
+  EXPECT_TRUE(reconcile(local, remote, policy).flagged);
+  local.glyphs[2].alternatives = {{"I", 0.3}};  // the local reader weighed an I there itself
+  EXPECT_FALSE(reconcile(local, remote, policy).flagged);
   policy.prefer = Preference::kLocal;
   EXPECT_EQ(reconcile(local, remote, policy).text, "AB1D");
   EXPECT_TRUE(reconcile(local, remote, policy).flagged);     // chosen against the evidence
   policy.prefer = Preference::kRemote;
   EXPECT_EQ(reconcile(local, remote, policy).text, "ABID");
   policy.prefer = Preference::kConfidence;
-  policy.flag_margin = 0.5;
-  EXPECT_TRUE(reconcile(local, remote, policy).flagged);     // 0.35 < 0.5
+  policy.flag_below = 0.99;
+  EXPECT_TRUE(reconcile(local, remote, policy).flagged);     // 0.975 < 0.99
 }
 
 TEST(Reconciler, ALocalRunnerUpThatMatchesTheRemoteNarrowsTheLocalLead) {
-  Reading local = local_reading("CODE", 0.7);
-  const Reading remote = remote_reading("C0DE", 0.6);
+  Reading local = local_reading("CODE", 0.97);
+  const Reading remote = remote_reading("C0DE", 0.95);
   ReconcilePolicy policy;
-  // Alone, the local "O" at 0.7 beats the remote "0" at 0.6, too narrowly to be trusted.
+  // Alone, the local "O" at 0.97 beats the remote "0" at 0.95, too narrowly to be trusted (right
+  // with probability 0.62).
   EXPECT_EQ(reconcile(local, remote, policy).text, "CODE");
   EXPECT_TRUE(reconcile(local, remote, policy).flagged);
-  // The local reader weighed "0" at 0.4 itself: its "O" leads by 0.3 only, the remote's 0.6 wins
-  // by 0.3, clear of the 0.25 margin.
-  local.glyphs[1].alternatives = {{"Q", 0.5}, {"0", 0.4}};
+  // The local reader weighed "0" at 0.9 itself: its "O" leads by 0.07 only, and the remote's "0"
+  // is right with probability 0.95 x 0.93 / (1 - 0.95 x 0.07) = 0.95.
+  local.glyphs[1].alternatives = {{"Q", 0.5}, {"0", 0.9}};
   EXPECT_EQ(reconcile(local, remote, policy).text, "C0DE");
   EXPECT_FALSE(reconcile(local, remote, policy).flagged);
   // A runner-up that is not the remote's character changes nothing.
@@ -140,6 +146,21 @@ TEST(Reconciler, InsertionsAndDeletionsFollowTheChosenSide) {
   EXPECT_EQ(reconcile(local_reading("ABCD", 0.99), remote_reading("ABD", 0.5)).text, "ABCD");
 }
 
+TEST(Reconciler, ALetterTheRemoteDoublesWeighsTheLocalLettersAroundIt) {
+  // The local reader read U and N surely and nothing between them: that is its evidence against
+  // the remote's second U, not the line's overall probability (0.68 here).
+  Reading local = local_reading("UNCU", 0.99);
+  local.confidence = 0.68;
+  EXPECT_EQ(reconcile(local, remote_reading("UUNCU", 0.75)).text, "UNCU");
+  // Unsure of the first U and the N: the remote's letter may well be there (the alignment may put
+  // the second U before or after the first).
+  local.glyphs[0].confidence = local.glyphs[1].confidence = 0.4;
+  EXPECT_EQ(reconcile(local, remote_reading("UUNCU", 0.75)).text, "UUNCU");
+  // Sure letters say nothing of the width between them: a space the remote adds is weighed
+  // against the local reading's own probability.
+  EXPECT_EQ(reconcile(local_reading("Madein", 0.6), remote_reading("Made in", 0.75)).text, "Made in");
+}
+
 TEST(Reconciler, OneSideFailingGivesTheOthersReadingFlagged) {
   Verdict v = reconcile(local_reading("ZGUVU", 0.9), failed("remote", "HTTP 503"));
   EXPECT_EQ(v.status, VerdictStatus::kLocalOnly);
@@ -159,8 +180,20 @@ TEST(Reconciler, WhollyDifferentReadingsAreFlaggedWhateverTheirConfidence) {
   const Verdict v = reconcile(local_reading("ZGUVU", 0.05), remote_reading("HELLO", 0.99));
   EXPECT_TRUE(v.flagged);
   EXPECT_NE(v.reason.find("wholly different"), std::string::npos) << v.reason;
-  // One letter misread is not wholly different: the strong side may settle it.
-  EXPECT_FALSE(reconcile(local_reading("ZGUVU", 0.05), remote_reading("ZGUVV", 0.99)).flagged);
+  EXPECT_EQ(v.text, "HELLO");
+  // The more probable reading whole, never a splice of a word into a code ("PwORh" from local
+  // "PwjRh" and a remote "CODE"); its probability allows for the other being right instead.
+  const Verdict code = reconcile(local_reading("PwjRh", 0.9), remote_reading("CODE", 0.6));
+  EXPECT_EQ(code.text, "PwjRh");
+  EXPECT_EQ(code.source, "local");
+  EXPECT_TRUE(code.flagged);
+  EXPECT_NEAR(code.confidence, 0.9 * 0.4 / (1 - 0.9 * 0.6), 1e-9);
+  // One letter misread is not wholly different: the strong side may settle it, where the local
+  // reader weighed the remote's letter too.
+  Reading local = local_reading("ZGUVU", 0.05);
+  EXPECT_TRUE(reconcile(local, remote_reading("ZGUVV", 0.99)).flagged);
+  local.glyphs[4].alternatives = {{"V", 0.04}};
+  EXPECT_FALSE(reconcile(local, remote_reading("ZGUVV", 0.99)).flagged);
 }
 
 TEST(Reconciler, CaseBlindPolicyMakesCaseDifferencesAgreement) {

@@ -26,9 +26,9 @@ enum class Preference { kConfidence, kLocal, kRemote };
 
 struct ReconcilePolicy {
   Preference prefer = Preference::kConfidence;
-  // A differing character is decided "with strong evidence" when the chosen engine's confidence
-  // exceeds the other's by at least this much; anything weaker is flagged.
-  double flag_margin = 0.25;
+  // A verdict whose probability of being right is below this is flagged (the Reader sets it
+  // from ReaderOptions::flag_below: one threshold for every mode).
+  double flag_below = 0.9;
   // False when the text's case does not matter to the user (codes that are read case-blind):
   // readings that differ only in case then agree, and case never raises a flag.
   bool case_sensitive = true;
@@ -38,7 +38,7 @@ struct Verdict {
   std::string text;
   std::string source;  // "local", "remote" or "merged" (chosen character by character)
   VerdictStatus status = VerdictStatus::kFailed;
-  double confidence = 0.0;
+  double confidence = 0.0;  // the probability that `text` is exactly right
   bool flagged = true;
   std::string reason;  // why it is flagged (empty when not)
   std::vector<AlignedPair> alignment;  // left = local, right = remote

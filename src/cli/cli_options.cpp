@@ -314,13 +314,9 @@ void add_vote_flags(CLI::App& app, CliOptions& o, Pending& pending) {
                  "how differing characters are chosen: confidence (default), local or remote")
       ->transform(named(preferences))
       ->option_text("confidence|local|remote")->group(vote_group);
-  app.add_option("--flag-margin", o.reader.policy.flag_margin,
-                 "a differing character is trusted when its engine's confidence exceeds the "
-                 "other's by this much; otherwise the result is flagged")
-      ->check(finite_range(0.0, 1.0))->capture_default_str()->group(vote_group);
   app.add_option("--flag-below", o.reader.flag_below,
-                 "local and remote modes: flag a result whose confidence (local: the calibrated "
-                 "probability that the text is exactly right) is below this")
+                 "every mode: flag a result whose confidence (the probability that its text is "
+                 "exactly right) is below this")
       ->check(finite_range(0.0, 1.0))->capture_default_str()->group(vote_group);
   const std::map<std::string, bool> cases = {{"sensitive", true}, {"insensitive", false}};
   app.add_option("--case", o.reader.policy.case_sensitive,

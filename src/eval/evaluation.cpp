@@ -47,7 +47,7 @@ std::string options_json(const std::vector<Mode>& modes, const ReaderOptions& o)
   j["vote"] = {{"prefer", o.policy.prefer == Preference::kLocal    ? "local"
                           : o.policy.prefer == Preference::kRemote ? "remote"
                                                                    : "confidence"},
-               {"flag_margin", o.policy.flag_margin}};
+               {"case_sensitive", o.policy.case_sensitive}};
   return j.dump();
 }
 

@@ -240,15 +240,10 @@ void LocalEngine::mark_words(LineEvidence& evidence, std::size_t from) {
 }
 
 Reading LocalEngine::read_line(const cv::Mat& line) {
-  // The candidates' probabilities decide; the chosen one's is mapped once more (the second stage).
-  const auto reported = [this](Reading best) {
-    best.confidence = calibration_->reading_probability(best.confidence);
-    return best;
-  };
   LineEvidence evidence = network_evidence(line);
   if (!evidence.candidates.empty()) {
     Reading best = most_probable(evidence, *calibration_);
-    if (best.confidence >= kSureWithoutTesseract || strip_recognizer_sure(evidence, best)) return reported(best);
+    if (best.confidence >= kSureWithoutTesseract || strip_recognizer_sure(evidence, best)) return best;
   }
   add_tesseract_evidence(evidence, line);
   if (evidence.candidates.empty()) {
@@ -257,7 +252,7 @@ Reading LocalEngine::read_line(const cv::Mat& line) {
     none.status = Status(StatusCode::kEngine, "Tesseract could not read any preprocessed variant");
     return none;
   }
-  return reported(most_probable(evidence, *calibration_));
+  return most_probable(evidence, *calibration_);
 }
 
 std::vector<std::pair<std::vector<double>, std::string>> LocalEngine::calibration_samples(
@@ -327,7 +322,11 @@ Reading LocalEngine::read(const LoadedImage& image) {
     return finished(std::move(page), start);
   }
   // --layout strip: one line, as given; otherwise a short image may hold several.
-  return finished(read_lines(image.pixels, options_.preprocess.layout != Layout::kStrip), start);
+  Reading read = read_lines(image.pixels, options_.preprocess.layout != Layout::kStrip);
+  // The second stage was fitted on single lines: a reading of several keeps the product of its
+  // lines' first-stage probabilities.
+  if (read.variant != "lines") read.confidence = calibration_->reading_probability(read.confidence);
+  return finished(std::move(read), start);
 }
 
 }  // namespace crossocr

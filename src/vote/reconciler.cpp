@@ -32,9 +32,9 @@ bool is_upper(const std::string& letter) {
 
 struct Choice {
   bool take_local = true;
-  bool strong = false;
+  bool strong = false;     // right with at least the policy's flag_below
+  bool supported = false;  // evidence on both sides accounts for the difference (see below)
   double confidence = 0.0;
-  std::string why;
 };
 
 // The local reading with the glyph behind each of its characters: glyphs carry the per-character
@@ -54,6 +54,37 @@ double char_confidence(const LocalSide& local, int index) {
   return g >= 0 ? local.reading.glyphs[g].confidence : local.reading.confidence;
 }
 
+// How sure the local reader is that no `extra` stands between its characters `before` and
+// `before + 1` (where the remote reads one more): it read both neighbours and no letter between
+// them, so it is as sure of the gap as of the weaker neighbour. A line's end has one neighbour.
+// Its letters' confidences say nothing of the width between them: for a space the remote adds,
+// only the reading's confidence speaks.
+double gap_confidence(const LocalSide& local, int before, const std::string& extra) {
+  const int chars = static_cast<int>(local.glyph_at.size());
+  if (chars == 0 || extra == " " || extra == "\n" || extra == "\t") return local.reading.confidence;
+  const double left = before >= 0 ? char_confidence(local, before) : 1.0;
+  const double right = before + 1 < chars ? char_confidence(local, before + 1) : 1.0;
+  return std::min(left, right);
+}
+
+// The local reader weighed the remote's character for this glyph itself: the two readers saw
+// the same ambiguity, and the difference is a choice between candidates both considered.
+bool weighed_by_local(const LocalSide& local, int glyph, const std::string& rival) {
+  if (glyph < 0) return false;
+  const auto& alternatives = local.reading.glyphs[glyph].alternatives;
+  return std::any_of(alternatives.begin(), alternatives.end(), [&](const GlyphChoice& a) { return a.text == rival; });
+}
+
+// The remote's extra character repeats the local character beside it: a letter read twice, as
+// vision models do, where the local reader read it once between sure neighbours.
+bool repeats_a_neighbour(const LocalSide& local, int before, const std::string& extra) {
+  const std::u32string text = to_code_points(local.reading.text);
+  const std::u32string letter = to_code_points(extra);
+  if (letter.size() != 1) return false;
+  const auto at = [&](int i) { return i >= 0 && i < static_cast<int>(text.size()) && text[i] == letter[0]; };
+  return at(before) || at(before + 1);
+}
+
 // Where the local reader weighed the remote's character as a runner-up for the glyph, its own
 // choice leads by only the difference: the two readers then differ less than they seem.
 double lead_over(const LocalSide& local, int glyph, const std::string& rival, double lc) {
@@ -64,17 +95,34 @@ double lead_over(const LocalSide& local, int glyph, const std::string& rival, do
   return lc;
 }
 
-// Two independent readers making the same mistake is rare: the chance both are wrong is at most
-// the product of their chances.
-double both_right(double a, double b) { return 1.0 - (1.0 - a) * (1.0 - b); }
+// Two readers that make the same mistake in the same place are rarer than either mistake: of the
+// ways both can be wrong, at most this share yields the same wrong text (look-alikes make it
+// more than chance).
+constexpr double kSameMistake = 0.1;
+
+// How often ink height settles the case of a size-only letter rightly when upper_case_by_size
+// answers at all (it stays silent when the line's capitals and x-height are not clear apart).
+constexpr double kCaseBySize = 0.99;
+
+// The chance that a text two readers both read is right, from each one's chance of being right.
+double right_when_agreed(double a, double b) {
+  const double p = std::clamp(a, 0.01, 0.99), q = std::clamp(b, 0.01, 0.99);
+  return p * q / (p * q + kSameMistake * (1.0 - p) * (1.0 - q));
+}
+
+// The chance that a reading (or character) is right given that the other reader's differs from
+// it, so that at most one of them is right: c1 (1 - c2) / (1 - c1 c2), each kept inside (0, 1).
+double right_despite(double chosen, double other) {
+  const double c1 = std::clamp(chosen, 0.01, 0.99), c2 = std::clamp(other, 0.01, 0.99);
+  return c1 * (1.0 - c2) / (1.0 - c1 * c2);
+}
 
 Choice by_policy(const ReconcilePolicy& policy, double lc, double rc) {
   Choice c;
   c.take_local = policy.prefer == Preference::kLocal ||
                  (policy.prefer == Preference::kConfidence && lc >= rc);
-  const double margin = c.take_local ? lc - rc : rc - lc;
-  c.strong = margin >= policy.flag_margin;
-  c.confidence = std::clamp(margin, 0.0, 1.0);
+  c.confidence = c.take_local ? right_despite(lc, rc) : right_despite(rc, lc);
+  c.strong = c.confidence >= policy.flag_below;
   return c;
 }
 
@@ -86,13 +134,16 @@ Choice choose(const AlignedPair& p, bool case_pair, const LocalSide& local, doub
       case_pair && g >= 0 ? upper_case_by_size(local.reading, g) : std::nullopt;
   if (!size_says_upper) {
     const double lead = p.op == EditOp::kSubstitute ? lead_over(local, g, p.right, lc) : lc;
-    return by_policy(policy, lead, rc);
+    Choice c = by_policy(policy, lead, rc);
+    c.supported = p.op == EditOp::kSubstitute && weighed_by_local(local, g, p.right);
+    return c;
   }
-  // The glyph's height against the line's capitals and x-height: evidence, not a guess.
+  // The glyph's height against the line's capitals and x-height: evidence, not a guess. Both
+  // read the same letter; only its case was in doubt, and the geometry is clear.
   Choice c;
   c.take_local = is_upper(p.left) == *size_says_upper;
-  c.strong = true;
-  c.confidence = std::max(lc, rc);
+  c.strong = c.supported = true;
+  c.confidence = kCaseBySize;
   return c;
 }
 
@@ -124,53 +175,73 @@ Verdict one_side_read(const Reading& local, const Reading& remote) {
   return v;
 }
 
-Verdict agreement(const Reading& local, const Reading& remote) {
+std::string probability_reason(double probability, const ReconcilePolicy& policy) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "right with probability %.2f, below --flag-below %.2f", probability,
+                policy.flag_below);
+  return buf;
+}
+
+// Agreed text is right unless both readers made the same mistake.
+Verdict agreement(const Reading& local, const Reading& remote, const ReconcilePolicy& policy) {
   Verdict v;
   v.alignment = align(local.text, remote.text);
   v.text = local.text;
   v.source = "local";
   v.status = VerdictStatus::kAgree;
-  v.confidence = both_right(local.confidence, remote.confidence);
-  v.flagged = false;
+  v.confidence = right_when_agreed(local.confidence, remote.confidence);
+  v.flagged = v.confidence < policy.flag_below;
+  if (v.flagged) v.reason = probability_reason(v.confidence, policy);
   return v;
 }
 
-// The text taken character by character; every choice made without strong evidence is a doubt.
+// The text taken character by character. Where the readers differ, each choice is right with
+// the probability that one reader is right given that the other differs; the text with the
+// product of those. Nothing verifies itself: a difference leaves the result flagged unless
+// evidence accounts for it (ink height settling a case, the local reader having weighed the
+// remote's character, a letter the remote read twice), and a choice below --flag-below is a
+// doubt too; both are named in the reason.
 Verdict merge_differences(const Reading& local, const Reading& remote,
                           const ReconcilePolicy& policy) {
   Verdict v;
   v.alignment = align(local.text, remote.text);
   const LocalSide side{local, glyph_of_char(local)};
   bool case_only = true, took_local = false, took_remote = false;
-  double weakest = 1.0;
+  double probability = 1.0;
+  bool unsupported = false;
   std::vector<std::string> doubts;
+  int last_left = -1;  // the local character before the current pair
   for (const AlignedPair& p : v.alignment) {
-    const double lc = char_confidence(side, p.left_index), rc = remote.confidence;
+    const double lc = p.op == EditOp::kInsert ? gap_confidence(side, last_left, p.right) : char_confidence(side, p.left_index);
+    const double rc = remote.confidence;
+    if (p.left_index >= 0) last_left = p.left_index;
     if (p.op == EditOp::kMatch) {
       v.text += p.left;
-      weakest = std::min(weakest, both_right(lc, rc));
       continue;
     }
     const bool case_pair = p.op == EditOp::kSubstitute && same_letter_other_case(p.left, p.right);
     case_only = case_only && case_pair;
     if (case_pair && !policy.case_sensitive) {  // the case the user does not care about: no doubt
       v.text += p.left;
-      weakest = std::min(weakest, both_right(lc, rc));
       continue;
     }
-    const Choice c = choose(p, case_pair, side, lc, rc, policy);
+    Choice c = choose(p, case_pair, side, lc, rc, policy);
+    if (p.op == EditOp::kInsert && c.take_local) c.supported = repeats_a_neighbour(side, last_left, p.right);
     (c.take_local ? took_local : took_remote) = true;
     v.text += c.take_local ? p.left : p.right;
-    weakest = std::min(weakest, c.confidence);
-    if (!c.strong) doubts.push_back(describe(p, lc, rc));
+    probability *= c.confidence;
+    if (!c.strong || !c.supported) doubts.push_back(describe(p, lc, rc) + (c.supported ? "" : " unaccounted for"));
+    unsupported = unsupported || !c.supported;
   }
   v.status = case_only ? VerdictStatus::kCaseConflict : VerdictStatus::kConflict;
   v.source = took_local && took_remote ? "merged" : took_local ? "local" : "remote";
-  v.confidence = weakest;
-  v.flagged = !doubts.empty();
+  v.confidence = probability;
+  v.flagged = unsupported || probability < policy.flag_below;
   if (v.flagged) {
-    v.reason = std::string(case_only ? "case" : "text") + " differs without strong evidence: ";
-    for (std::size_t i = 0; i < doubts.size(); ++i) v.reason += (i ? "; " : "") + doubts[i];
+    v.reason = std::string(case_only ? "case" : "text") + " differs; " +
+               (probability < policy.flag_below ? probability_reason(probability, policy)
+                                                : "nothing on the other side supports the choice");
+    for (std::size_t i = 0; i < doubts.size(); ++i) v.reason += (i ? "; " : ": ") + doubts[i];
   }
   return v;
 }
@@ -190,8 +261,23 @@ Verdict single_sourced(const Reading& local, const Reading& remote) {
   return v;
 }
 
-// Readings that differ in most of their characters are not one text misread in places: whichever
-// is chosen, the other does not support it.
+// Readings that differ in most of their characters are not one text misread in places: no
+// letter of one supports the other, so the whole of the more probable reading is taken (a merge
+// would splice a word the remote made up into a code), flagged.
+Verdict whole_reading(const Reading& local, const Reading& remote, const ReconcilePolicy& policy) {
+  Verdict v;
+  v.alignment = align(local.text, remote.text);
+  const bool take_local = by_policy(policy, local.confidence, remote.confidence).take_local;
+  const Reading& chosen = take_local ? local : remote;
+  v.text = chosen.text;
+  v.source = take_local ? "local" : "remote";
+  v.status = VerdictStatus::kConflict;
+  v.confidence = right_despite(chosen.confidence, (take_local ? remote : local).confidence);
+  v.reason = "the readings are wholly different (local '" + local.text + "', remote '" + remote.text +
+             "'): neither supports the other";
+  return v;
+}
+
 bool same_ignoring_case(const std::string& a, const std::string& b) { return folded(a) == folded(b); }
 
 // Case does not count here: a size-only letter read in the other case is a misreading in place.
@@ -218,21 +304,16 @@ Verdict reconcile(const Reading& local, const Reading& remote, const ReconcilePo
   if (!local.ok() && !remote.ok()) return neither_read(local, remote);
   if (!local.ok() || !remote.ok()) return one_side_read(local, remote);
   if (local.text.empty() && remote.text.empty()) {
-    Verdict v = agreement(local, remote);
+    Verdict v = agreement(local, remote, policy);
     v.flagged = true;
     v.reason = "neither engine read any text";
     return v;
   }
   if (local.text.empty() || remote.text.empty()) return single_sourced(local, remote);
-  if (local.text == remote.text) return agreement(local, remote);
-  if (!policy.case_sensitive && same_ignoring_case(local.text, remote.text)) return agreement(local, remote);
-  Verdict v = merge_differences(local, remote, policy);
-  if (wholly_different(local.text, remote.text)) {
-    v.flagged = true;
-    v.reason = "the readings are wholly different (local '" + local.text + "', remote '" + remote.text +
-               "'): neither supports the other";
-  }
-  return v;
+  if (local.text == remote.text) return agreement(local, remote, policy);
+  if (!policy.case_sensitive && same_ignoring_case(local.text, remote.text)) return agreement(local, remote, policy);
+  if (wholly_different(local.text, remote.text)) return whole_reading(local, remote, policy);
+  return merge_differences(local, remote, policy);
 }
 
 }  // namespace crossocr
