@@ -185,6 +185,32 @@ TEST_F(CliRemote, VoteSettlesACaseFlippedAnswerByGlyphSize) {
   EXPECT_EQ(row["text"], "ZGUVU");
 }
 
+// `eval --fit-remote-prior` stores how often the model read the set right; later runs against
+// the same endpoint and model take it as the confidence of a reading without logprobs, unless
+// --remote-prior says otherwise.
+TEST_F(CliRemote, EvalFitsARemotePriorThatLaterRunsUse) {
+  setenv("XDG_DATA_HOME", dir.file("data").c_str(), 1);
+  const auto fit = run_cli(remote_args({"eval", testing::data_path("seed"), "--modes", "remote", "--no-store",
+                                        "--no-logprobs", "--fit-remote-prior"}));
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  EXPECT_NE(fit.out.find("0.667 (1 of 1 read exactly)"), std::string::npos) << fit.out;
+  const auto stored = nlohmann::json::parse(std::ifstream(dir.file("data/crossocr/remote_priors.json")));
+  EXPECT_DOUBLE_EQ(stored[server.base_url() + " meta-llama/llama-4-scout-17b-16e-instruct"]["prior"].get<double>(), 0.667);
+
+  auto r = run_cli(remote_args({"--format", "jsonl", "--no-cache", "--no-logprobs", kSeedStrip}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(r.out)["confidence"].get<double>(), 0.667);
+  r = run_cli(remote_args({"--format", "jsonl", "--no-cache", "--no-logprobs", "--remote-prior", "0.3", kSeedStrip}));
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(r.out)["confidence"].get<double>(), 0.3);
+  // Another model at the same endpoint has no prior of its own.
+  r = run_cli(remote_args({"--format", "jsonl", "--no-cache", "--no-logprobs", "--model", "other", kSeedStrip}));
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(r.out)["confidence"].get<double>(), 0.75);
+  // A fit needs remote readings to fit on.
+  r = run_cli(remote_args({"eval", testing::data_path("seed"), "--modes", "local", "--fit-remote-prior"}));
+  EXPECT_EQ(r.exit_code, 2);
+  unsetenv("XDG_DATA_HOME");
+}
+
 TEST_F(CliRemote, VoteFlagsADifferentAnswerAndStrictChangesTheExitStatus) {
   server.script({testing::Reply{200, testing::answer_body("ZGUW")}});
   auto r = run_cli(remote_args({"--format", "jsonl", kSeedStrip}, "vote"));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,20 @@ struct RemoteOptions {
 
 // $XDG_CACHE_HOME/crossocr/remote.sqlite, else ~/.cache/crossocr/remote.sqlite.
 std::string default_remote_cache_path();
+
+// Remote priors: how often a model at an endpoint reads exactly right, fitted by `crossocr eval
+// --fit-remote-prior` on a labelled set and used as RemoteOptions::prior_confidence for that
+// endpoint and model. $XDG_DATA_HOME/crossocr/remote_priors.json, else
+// ~/.local/share/crossocr/remote_priors.json.
+std::string default_remote_priors_path();
+// (right + 1) / (read + 2): the rate, kept off 0 and 1 for small sets.
+double fitted_remote_prior(int right, int read);
+// The prior stored for options.base_url and options.model, if any (an unreadable file has none).
+std::optional<double> stored_remote_prior(const std::string& path, const RemoteOptions& options);
+// Fits and stores the prior for options.base_url and options.model, replacing an older one, and
+// returns it. Throws ConfigError when nothing was read or the file cannot be written.
+double store_remote_prior(const std::string& path, const RemoteOptions& options, int right, int read,
+                          const std::string& origin);
 
 // The provider presets crossocr knows: groq, openai, ...
 std::vector<std::string> provider_names();

@@ -123,6 +123,7 @@ struct Pending {
   CLI::Option* base_url = nullptr;
   CLI::Option* model = nullptr;
   CLI::Option* logprobs = nullptr;
+  CLI::Option* remote_prior = nullptr;
   std::string fallback;
   std::string eval_modes = "local";
   CLI::App* eval = nullptr;
@@ -296,6 +297,12 @@ void add_remote_flags(CLI::App& app, CliOptions& o, Pending& pending) {
   app.add_option("--remote-concurrency", o.reader.remote_concurrency, "remote requests in flight")
       ->check(CLI::Range(1u, 64u))->envname("CROSSOCR_REMOTE_CONCURRENCY")->capture_default_str()
       ->group(remote_group);
+  pending.remote_prior =
+      app.add_option("--remote-prior", remote.prior_confidence,
+                     "how often the remote model reads an image exactly right, for readings without "
+                     "logprobs or samples (default: the prior `crossocr eval --fit-remote-prior` stored "
+                     "for this endpoint and model, else 0.75)")
+          ->check(finite_range(0.01, 0.99))->group(remote_group);
   app.add_option("--remote-samples", remote.samples,
                  "ask N times and take the majority; confidence is the share that agreed")
       ->check(CLI::Range(1, 10))->capture_default_str()->group(remote_group);
@@ -353,6 +360,9 @@ void add_eval_command(CLI::App& app, CliOptions& o, Pending& pending) {
   eval->add_option("--runs-db", o.runs_db,
                    "SQLite database of runs (default: ~/.local/share/crossocr/runs.sqlite)");
   eval->add_flag("!--no-store", o.store_run, "do not record this run in the database");
+  eval->add_flag("--fit-remote-prior", o.fit_remote_prior,
+                 "with remote or vote mode: store how often the remote model read these sets exactly "
+                 "right as its prior (see --remote-prior)");
   eval->add_option("--compare", o.compare, "print what changed between two stored runs: A B")
       ->expected(2);
   pending.eval = eval;
@@ -388,6 +398,9 @@ void check_command(CliOptions& o, const Pending& pending) {
     if (o.sets.empty() && o.compare.empty()) {
       throw CLI::ValidationError("eval", "name at least one set folder, or --compare A B");
     }
+    if (o.fit_remote_prior && std::find(o.eval_modes.begin(), o.eval_modes.end(), Mode::kRemote) == o.eval_modes.end()) {
+      throw CLI::ValidationError("--fit-remote-prior", "fits on remote mode's readings: add remote to --modes");
+    }
   } else if (o.images.empty() && !o.calibrate) {
     throw CLI::RequiredError("images");
   }
@@ -403,6 +416,9 @@ void apply_pending(CliOptions& o, const Pending& pending) {
   if (pending.model->count() == 0) remote.model = preset.model;
   if (pending.logprobs->count() == 0) remote.logprobs = preset.logprobs;
   if (remote.api_key_env.empty()) remote.api_key_env = preset.api_key_env;
+  if (pending.remote_prior->count() == 0) {
+    if (const auto stored = stored_remote_prior(default_remote_priors_path(), remote)) remote.prior_confidence = *stored;
+  }
 }
 
 }  // namespace

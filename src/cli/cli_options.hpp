@@ -36,6 +36,7 @@ struct CliOptions {
   std::string runs_db;      // empty: the per-user default
   bool store_run = true;
   std::vector<long long> compare;  // two run ids
+  bool fit_remote_prior = false;   // store the remote's exact rate as its prior
 
   // `crossocr calibrate`: fits the local reader's calibration on labelled generated lines.
   bool calibrate = false;

@@ -42,6 +42,23 @@ class ProgressDisplay {
   bool terminal_;
 };
 
+// The remote mode's readings of the run as the prior of its endpoint and model, stored for later
+// runs (a failed reading says nothing of the model and is left out).
+void fit_remote_prior(const EvalReport& report, const std::vector<LabelledSet>& sets, const RemoteOptions& remote) {
+  int right = 0, read = 0;
+  for (const EvalRow& r : report.rows) {
+    if (r.mode != "remote" || r.failed) continue;
+    ++read;
+    right += r.exact;
+  }
+  std::string origin = "crossocr eval on";
+  for (const LabelledSet& set : sets) origin += " " + set.name;
+  const std::string path = default_remote_priors_path();
+  const double prior = store_remote_prior(path, remote, right, read, origin);
+  std::printf("\nremote prior for %s at %s: %.3f (%d of %d read exactly), stored in %s\n", remote.model.c_str(),
+              remote.base_url.c_str(), prior, right, read, path.c_str());
+}
+
 void write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
@@ -76,6 +93,8 @@ int run_eval(CliOptions& options) {
       write_file(dir / "report.html", report_html(report));
     }
     std::cout << report_markdown(report);
+    std::cout.flush();
+    if (options.fit_remote_prior) fit_remote_prior(report, sets, options.reader.remote);
     if (options.store_run) {
       const long long id = RunStore::open(db_path)->save(report, std::string(version()) + " " + CROSSOCR_GIT_COMMIT);
       std::cout << "\nstored as run " << id << " in " << db_path << "\n";
