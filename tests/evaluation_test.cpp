@@ -96,17 +96,18 @@ TEST(EvalReports, MarkdownAndHtmlSummariesShowTheSameFigures) {
   const std::string summary = html.substr(0, html.find("</table>"));
   std::vector<std::string> html_headers = cells(summary, "<th[^>]*>([^<]*)</th>");
   std::vector<std::string> html_cells = cells(summary, "<td[^>]*>([^<]*)</td>");
-  ASSERT_EQ(html_headers.size(), 16u);
-  ASSERT_EQ(html_cells.size(), 16u);
+  ASSERT_EQ(html_headers.size(), 17u);
+  ASSERT_EQ(html_cells.size(), 17u);
   for (auto* joined : {&html_headers, &html_cells}) {
-    (*joined)[13] = (*joined)[13] + " @ " + (*joined)[14];  // unflagged accuracy @ coverage
-    joined->erase(joined->begin() + 14);
+    (*joined)[14] = (*joined)[14] + " @ " + (*joined)[15];  // unflagged accuracy @ coverage
+    joined->erase(joined->begin() + 15);
   }
   html_cells[0] += " (case-insensitive)";  // Markdown marks the set's case rule
   EXPECT_EQ(md_headers, html_headers);
   EXPECT_EQ(md_cells, html_cells);
-  EXPECT_EQ(md_cells[3], "66.7%");  // exact under the set's rule: Abc read as abc is right
-  EXPECT_EQ(md_cells[13], "100.0% @ 66.7%");
+  EXPECT_EQ(md_cells[3], "0");      // failed
+  EXPECT_EQ(md_cells[4], "66.7%");  // exact under the set's rule: Abc read as abc is right
+  EXPECT_EQ(md_cells[14], "100.0% @ 66.7%");
 }
 
 class EvalCli : public ::testing::Test {
@@ -116,6 +117,20 @@ class EvalCli : public ::testing::Test {
   std::string db = dir.file("runs.sqlite");
   std::string report = dir.file("report");
 };
+
+// Without a key the remote mode reads nothing: its row says "failed", not 0% exact, and the
+// report says why under the table.
+TEST_F(EvalCli, RemoteWithoutAKeyIsMarkedFailedNotWrong) {
+  const auto r = run_cli({"eval", set, "--modes", "local,remote", "--no-store", "--no-cache", "--api-key-env",
+                          "CROSSOCR_TEST_NO_SUCH_KEY", "--report", report});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("| tiny | remote | 3 | 3 | failed | – | – | – |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tiny / remote: every reading failed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("first error: no API key"), std::string::npos) << r.out;
+  const auto j = nlohmann::json::parse(std::ifstream(report + "/report.json"));
+  EXPECT_EQ(j["summary"][1]["failures"], 3);
+  EXPECT_EQ(j["summary"][1]["coverage_curve"].size(), 6u);
+}
 
 TEST_F(EvalCli, ReportsAgreeWithAnIndependentScoreOfTheirRows) {
   const auto r = run_cli({"eval", set, "--report", report, "--runs-db", db});
@@ -127,7 +142,7 @@ TEST_F(EvalCli, ReportsAgreeWithAnIndependentScoreOfTheirRows) {
   for (const auto& row : j["rows"]) exact += row["got"] == row["expected"];
   EXPECT_DOUBLE_EQ(j["summary"][0]["exact_cs_rate"].get<double>(), exact / 3.0);
   EXPECT_DOUBLE_EQ(j["summary"][0]["exact_rate"].get<double>(), exact / 3.0);  // case-sensitive set
-  EXPECT_NE(r.out.find("| tiny | local | 3 | 33.3% |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| tiny | local | 3 | 0 | 33.3% |"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("stored as run 1"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(report + "/report.md"));
   // The HTML shows every wrong image, inline.
@@ -165,7 +180,7 @@ TEST(EvalCliCaseRule, ACaseInsensitiveSetsExactColumnIgnoresCase) {
   const std::string set = make_set(dir, false);  // b.png's "zguvu" is right for ZGUVU
   const auto r = run_cli({"eval", set, "--no-store"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("| tiny (case-insensitive) | local | 3 | 66.7% | 66.7% |"), std::string::npos)
+  EXPECT_NE(r.out.find("| tiny (case-insensitive) | local | 3 | 0 | 66.7% | 66.7% |"), std::string::npos)
       << r.out;
 }
 

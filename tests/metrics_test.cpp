@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <map>
 #include <string>
 #include <utility>
@@ -58,6 +60,34 @@ TEST(Metrics, ReliabilityBinsAndExpectedCalibrationError) {
   ASSERT_TRUE(m.calibration_error.has_value());
   EXPECT_NEAR(*m.calibration_error, 1.4 / 6, 1e-12);
   EXPECT_FALSE(compute_metrics({}, true).calibration_error.has_value());
+}
+
+// The coverage-accuracy curve: at each threshold, the share of the set whose confidence reaches it
+// and how often those were right; a failed item never reaches one.
+TEST(Metrics, CoverageCurveCountsWhatEachThresholdLeavesUnflagged) {
+  std::vector<ScoredItem> items;
+  for (const auto& [expected, got, confidence] :
+       std::vector<std::tuple<std::string, std::string, double>>{
+           {"a", "a", 0.99}, {"b", "b", 0.92}, {"c", "x", 0.91}, {"d", "d", 0.6}, {"e", "y", 0.3}}) {
+    ScoredItem it = item(expected, got);
+    it.confidence = confidence;
+    items.push_back(it);
+  }
+  ScoredItem failed = item("f", "");
+  failed.failed = true;
+  failed.confidence = 1.0;
+  items.push_back(failed);
+  const SetMetrics m = compute_metrics(items, true);
+  ASSERT_EQ(m.coverage_curve.size(), 6u);
+  const CoveragePoint& at_half = m.coverage_curve[0];
+  EXPECT_DOUBLE_EQ(at_half.threshold, 0.5);
+  EXPECT_DOUBLE_EQ(at_half.coverage, 4.0 / 6);
+  EXPECT_DOUBLE_EQ(*at_half.accuracy, 3.0 / 4);
+  const CoveragePoint& at_ninety = m.coverage_curve[3];
+  EXPECT_DOUBLE_EQ(at_ninety.threshold, 0.9);
+  EXPECT_DOUBLE_EQ(at_ninety.coverage, 3.0 / 6);
+  EXPECT_DOUBLE_EQ(*at_ninety.accuracy, 2.0 / 3);
+  EXPECT_DOUBLE_EQ(*m.coverage_curve[5].accuracy, 1.0);  // 0.99: the one sure and right
 }
 
 TEST(Metrics, OneSubstitution) {

@@ -32,6 +32,15 @@ struct ReliabilityBin {
   double accuracy = 0;
 };
 
+// One point of the coverage-accuracy curve: the items whose confidence reaches `threshold` (what
+// --flag-below at that value leaves unflagged on confidence alone): their share of the set and
+// how often they were right. Failed items never reach a threshold.
+struct CoveragePoint {
+  double threshold = 0;
+  double coverage = 0;               // items reaching it / images
+  std::optional<double> accuracy;    // right among them; empty when none reach it
+};
+
 // One entry of the confusion table; an empty side is an insertion or a deletion.
 struct Confusion {
   std::string expected;  // one UTF-8 character, empty when something was read that is not there
@@ -104,6 +113,9 @@ struct SetMetrics {
   // |accuracy - mean confidence| (0 is perfect). Failed items count with confidence 0.
   std::vector<ReliabilityBin> reliability;  // only the bins that hold items
   std::optional<double> calibration_error;
+
+  // At thresholds 0.5, 0.7, 0.8, 0.9, 0.95 and 0.99.
+  std::vector<CoveragePoint> coverage_curve;
 };
 
 SetMetrics compute_metrics(const std::vector<ScoredItem>& items, bool case_sensitive);

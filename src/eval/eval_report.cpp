@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -29,6 +30,26 @@ ordered_json reliability_json(const SetMetrics& m) {
                     {"accuracy", std::round(b.accuracy * 1000) / 1000}});
   }
   return bins;
+}
+
+ordered_json coverage_curve_json(const SetMetrics& m) {
+  ordered_json points = ordered_json::array();
+  for (const CoveragePoint& p : m.coverage_curve) {
+    points.push_back({{"threshold", p.threshold}, {"coverage", p.coverage}, {"accuracy", number_or_null(p.accuracy)}});
+  }
+  return points;
+}
+
+// ">=0.90: 95.0% right @ 60.0%; ...": the coverage-accuracy curve on one line.
+std::string coverage_line(const SetMetrics& m) {
+  std::string out;
+  for (const CoveragePoint& p : m.coverage_curve) {
+    char threshold[16];
+    std::snprintf(threshold, sizeof threshold, "%.2f", p.threshold);
+    out += (out.empty() ? ">=" : "; >=") + std::string(threshold) + ": " + percent(p.accuracy) + " right @ " +
+           percent(p.coverage);
+  }
+  return out;
 }
 
 // "0.9-1.0: 250 claimed 0.97, right 96.0%; ...": a reliability table on one line.
@@ -77,7 +98,8 @@ ordered_json metrics_json(const SetModeMetrics& s) {
           {"unflagged_accuracy", number_or_null(m.unflagged_accuracy)},
           {"coverage", number_or_null(m.coverage)},
           {"calibration_error", number_or_null(m.calibration_error)},
-          {"reliability", reliability_json(m)}};
+          {"reliability", reliability_json(m)},
+          {"coverage_curve", coverage_curve_json(m)}};
 }
 
 std::string fixed(const std::optional<double>& x, const char* format = "%.3f") {
@@ -86,6 +108,10 @@ std::string fixed(const std::optional<double>& x, const char* format = "%.3f") {
   std::snprintf(buf, sizeof buf, format, *x);
   return buf;
 }
+
+// No reading of the set in this mode succeeded (e.g. remote without a key): its rates describe
+// the failure, not the reader, and the report says so instead of showing 0%.
+bool all_failed(const SetModeMetrics& s) { return s.metrics.images > 0 && s.metrics.failures == s.metrics.images; }
 
 // One column of the summary table, for both the Markdown and the HTML report: its header and how
 // a set and mode's figures read in it. `html_class` names the cell for the browser test; a column
@@ -101,10 +127,12 @@ struct SummaryColumn {
 
 const SummaryColumn kSummaryColumns[] = {
     {"images", [](const SetModeMetrics& s) { return std::to_string(s.metrics.images); }},
-    {"exact", [](const SetModeMetrics& s) { return percent(s.metrics.exact_rate); }, "exact"},
-    {"exact (any case)", [](const SetModeMetrics& s) { return percent(s.metrics.exact_ci_rate); }},
-    {"CER", [](const SetModeMetrics& s) { return fixed(s.metrics.cer); }, "cer"},
-    {"WER", [](const SetModeMetrics& s) { return fixed(s.metrics.wer); }},
+    {"failed", [](const SetModeMetrics& s) { return std::to_string(s.metrics.failures); }, "failed"},
+    {"exact", [](const SetModeMetrics& s) { return all_failed(s) ? std::string("failed") : percent(s.metrics.exact_rate); },
+     "exact"},
+    {"exact (any case)", [](const SetModeMetrics& s) { return all_failed(s) ? std::string("–") : percent(s.metrics.exact_ci_rate); }},
+    {"CER", [](const SetModeMetrics& s) { return all_failed(s) ? std::string("–") : fixed(s.metrics.cer); }, "cer"},
+    {"WER", [](const SetModeMetrics& s) { return all_failed(s) ? std::string("–") : fixed(s.metrics.wer); }},
     {"case errors", [](const SetModeMetrics& s) { return std::to_string(s.metrics.case_errors); }},
     {"median ms",
      [](const SetModeMetrics& s) { return fixed(s.metrics.latency_median_ms, "%.1f"); }},
@@ -229,6 +257,7 @@ std::string html_set_section(const EvalReport& report, const SetModeMetrics& s) 
     h << "<p class=statuses>statuses: " << html_escape(status_line(s.metrics)) << "</p>\n";
   }
   h << "<p class=reliability>reliability: " << html_escape(reliability_line(s.metrics)) << "</p>\n";
+  h << "<p class=coverage>coverage and accuracy: " << html_escape(coverage_line(s.metrics)) << "</p>\n";
   int shown = 0;
   std::ostringstream rows;
   for (const EvalRow& r : report.rows) {
@@ -287,6 +316,14 @@ std::string report_markdown(const EvalReport& report) {
   md << "# crossocr eval " << report.started << " (crossocr " << report.version << ")\n\n"
      << markdown_summary(report);
   for (const SetModeMetrics& s : report.summary) {
+    if (!all_failed(s)) continue;
+    const auto first = std::find_if(report.rows.begin(), report.rows.end(),
+                                    [&](const EvalRow& r) { return r.set == s.set && r.mode == s.mode && r.failed; });
+    md << "\n" << s.set << " / " << s.mode << ": every reading failed, so its figures are not a measure of the "
+       << "reader" << (first != report.rows.end() && !first->error.empty() ? " (first error: " + first->error + ")" : "")
+       << "\n";
+  }
+  for (const SetModeMetrics& s : report.summary) {
     if (!s.metrics.status_counts.empty()) {
       md << "\n" << s.set << " / " << s.mode << " statuses: " << status_line(s.metrics) << "\n";
     }
@@ -294,6 +331,11 @@ std::string report_markdown(const EvalReport& report) {
   md << "\nReliability (confidence bins: how many, the confidence they claimed, how many were right):\n\n";
   for (const SetModeMetrics& s : report.summary) {
     md << "- " << s.set << " / " << s.mode << ": " << reliability_line(s.metrics) << "\n";
+  }
+  md << "\nCoverage and accuracy (results whose confidence reaches each --flag-below: how often right, "
+        "and their share of the set):\n\n";
+  for (const SetModeMetrics& s : report.summary) {
+    md << "- " << s.set << " / " << s.mode << ": " << coverage_line(s.metrics) << "\n";
   }
   return md.str();
 }

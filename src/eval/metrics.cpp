@@ -195,6 +195,18 @@ void add_reliability(const std::vector<ScoredItem>& items, const std::vector<boo
   if (m.images > 0) m.calibration_error = gap / m.images;
 }
 
+void add_coverage_curve(const std::vector<ScoredItem>& items, const std::vector<bool>& right, SetMetrics& m) {
+  for (const double threshold : {0.5, 0.7, 0.8, 0.9, 0.95, 0.99}) {
+    int reach = 0, reach_right = 0;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (items[i].failed || items[i].confidence < threshold) continue;
+      ++reach;
+      reach_right += right[i] ? 1 : 0;
+    }
+    m.coverage_curve.push_back({threshold, ratio(reach, m.images).value_or(0.0), ratio(reach_right, reach)});
+  }
+}
+
 }  // namespace
 
 SetMetrics compute_metrics(const std::vector<ScoredItem>& items, bool case_sensitive) {
@@ -205,6 +217,7 @@ SetMetrics compute_metrics(const std::vector<ScoredItem>& items, bool case_sensi
   add_latency_percentiles(items, m);
   add_flag_statistics(items, right, m);
   add_reliability(items, right, m);
+  add_coverage_curve(items, right, m);
   return m;
 }
 
