@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages crossocr needs (only those missing, so a second run is quick)
 # and builds it in ./build. Run from anywhere; needs root or sudo only when something is missing.
+#   tools/setup.sh [--training]   --training: also what `crossocr adapt` trains with (PyTorch)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--training" ]; then
+  tools/install_packages.sh python3-torch python3-onnx python3-opencv python3-pil python3-numpy fontconfig
+fi
 
 tools/install_packages.sh \
   cmake g++ make pkg-config ca-certificates \

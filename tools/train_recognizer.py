@@ -20,7 +20,6 @@ import re
 import subprocess
 import time
 
-import cairosvg
 import numpy as np
 import torch
 import torch.nn as nn
@@ -255,6 +254,8 @@ class StripGenerator:
     def svg_style(self):
         """A strip from the npm svg-captcha generator (tools/training/svg_captcha_strips.js),
         rasterised over its own or a light ground."""
+        import cairosvg  # only here: crossocr adapt imports this module without svg strips
+
         r = self.rng
         text, svg = r.choice(self.svg_strips)
         png = cairosvg.svg2png(bytestring=svg.encode())

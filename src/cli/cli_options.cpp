@@ -128,6 +128,7 @@ struct Pending {
   std::string eval_modes = "local";
   CLI::App* eval = nullptr;
   CLI::App* calibrate = nullptr;
+  CLI::App* adapt = nullptr;
 };
 
 void add_version_and_footer(CLI::App& app) {
@@ -382,9 +383,27 @@ void add_calibrate_command(CLI::App& app, CliOptions& o, Pending& pending) {
   pending.calibrate = calibrate;
 }
 
+void add_adapt_command(CLI::App& app, CliOptions& o, Pending& pending) {
+  CLI::App* adapt = app.add_subcommand(
+      "adapt", "fine-tune the strip recogniser on labelled images of your kind (folders with "
+               "labels.tsv); needs Debian's python3-torch");
+  adapt->fallthrough();
+  adapt->add_option("sources", o.sets, "labelled set folders, each with labels.tsv")->required();
+  adapt->add_option("-o,--out", o.adapt_out,
+                    "the adapted model: a path (.onnx), or a NAME saved under ~/.local/share/crossocr/"
+                    "recognizers for --recognizer NAME")
+      ->required();
+  adapt->add_option("--minutes", o.adapt_minutes, "time budget, start-up and writing included")
+      ->check(finite_range(0.5, 24 * 60.0))->capture_default_str();
+  adapt->add_option("--validate", o.adapt_validate,
+                    "labelled sets to measure on (default: a tenth of the sources, held back)");
+  pending.adapt = adapt;
+}
+
 // What CLI11 cannot check by itself; throws its errors so that they are reported like its own.
 void check_command(CliOptions& o, const Pending& pending) {
   o.calibrate = pending.calibrate->parsed();
+  o.adapt = pending.adapt->parsed();
   o.eval = pending.eval->parsed();
   if (o.eval) {
     o.eval_modes.clear();
@@ -401,7 +420,7 @@ void check_command(CliOptions& o, const Pending& pending) {
     if (o.fit_remote_prior && std::find(o.eval_modes.begin(), o.eval_modes.end(), Mode::kRemote) == o.eval_modes.end()) {
       throw CLI::ValidationError("--fit-remote-prior", "fits on remote mode's readings: add remote to --modes");
     }
-  } else if (o.images.empty() && !o.calibrate) {
+  } else if (o.images.empty() && !o.calibrate && !o.adapt) {
     throw CLI::RequiredError("images");
   }
 }
@@ -439,6 +458,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   add_limit_flags(app, o.reader.limits);
   add_eval_command(app, o, pending);
   add_calibrate_command(app, o, pending);
+  add_adapt_command(app, o, pending);
 
   // One line a person can act on, not CLI11's two.
   app.failure_message([](const CLI::App*, const CLI::Error& e) {

@@ -38,6 +38,12 @@ struct CliOptions {
   std::vector<long long> compare;  // two run ids
   bool fit_remote_prior = false;   // store the remote's exact rate as its prior
 
+  // `crossocr adapt`: fine-tunes the strip recogniser on `sets`.
+  bool adapt = false;
+  std::string adapt_out;                   // a path, or a name saved under the user's data folder
+  double adapt_minutes = 10.0;
+  std::vector<std::string> adapt_validate;
+
   // `crossocr calibrate`: fits the local reader's calibration on labelled generated lines.
   bool calibrate = false;
   std::string calibration_out;

@@ -1,5 +1,6 @@
 // crossocr's command line: parse flags, read the batch, print each result as it arrives, map the
 // outcome to an exit status. All the work happens in the library.
+#include "cli/adapt_command.hpp"
 #include "cli/cli_options.hpp"
 #include "cli/eval_command.hpp"
 #include "crossocr/errors.hpp"
@@ -164,6 +165,7 @@ int main(int argc, char** argv) {
   CliOptions& options = *parsed.options;
   if (options.eval) return run_eval(options);
   if (options.calibrate) return run_calibrate(options);
+  if (options.adapt) return run_adapt(options);
 
   std::unique_ptr<crossocr::Reader> reader;
   try {

@@ -175,7 +175,7 @@ void offset_boxes(Reading& reading, cv::Point by) {
 LocalEngine::LocalEngine(const LocalOptions& options)
     : options_(options), tesseract_(options.tesseract) {
   if (options_.recognizer_path != "none") {
-    recognizer_ = StripRecognizer::load(model_file(options_.recognizer_path, "strip_recognizer.onnx"));
+    recognizer_ = StripRecognizer::load(model_file(recognizer_file(options_.recognizer_path), "strip_recognizer.onnx"));
   }
   if (options_.line_reader_path != "none") {
     line_reader_ = LineReader::load(model_file(options_.line_reader_path, "line_reader.onnx"));

@@ -1,5 +1,7 @@
 #include "local/model_path.hpp"
 
+#include "user_paths.hpp"
+
 #include <dlfcn.h>
 
 #include <cstdlib>
@@ -47,6 +49,12 @@ std::string describe_model_search_path() {
   std::string out;
   for (const std::string& dir : model_search_path()) out += (out.empty() ? "" : ", ") + dir;
   return out;
+}
+
+std::string recognizer_file(const std::string& path_or_name) {
+  const std::filesystem::path p(path_or_name);
+  if (path_or_name.empty() || p.has_parent_path() || p.has_extension() || path_or_name == "none") return path_or_name;
+  return user_file("XDG_DATA_HOME", ".local/share", "recognizers/" + path_or_name + ".onnx").value_or(path_or_name);
 }
 
 }  // namespace crossocr

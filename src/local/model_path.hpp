@@ -17,4 +17,9 @@ std::string default_model_path(const std::string& file);
 // The folders, for an error message.
 std::string describe_model_search_path();
 
+// A recogniser saved by name (`crossocr adapt -o NAME`: no folder, no extension) lives at
+// $XDG_DATA_HOME/crossocr/recognizers/NAME.onnx (else ~/.local/share/...); anything else is a
+// path, returned as given.
+std::string recognizer_file(const std::string& path_or_name);
+
 }  // namespace crossocr
