@@ -150,9 +150,16 @@ TEST(Calibration, TheChosenReadingsMapIsMonotoneAndSurvivesSaving) {
   EXPECT_GT(c.reading_probability(0.5), c.reading_probability(0.3));  // linear between knots
   for (double p = 0.0; p < 1.0; p += 0.01) EXPECT_LE(c.reading_probability(p), c.reading_probability(p + 0.01));
 
+  // Readings of several lines have their own map; without one, the identity.
+  EXPECT_DOUBLE_EQ(c.lines_probability(0.6), 0.6);
+  c.fit_lines_map({0.3, 0.3, 0.9, 0.9}, {false, true, true, true});
+  EXPECT_DOUBLE_EQ(c.lines_probability(0.3), 0.5);
+  EXPECT_DOUBLE_EQ(c.lines_probability(0.9), 1.0);
+
   testing::ScratchDir dir;
   c.save(dir.file("calibration.json"), "test");
   EXPECT_DOUBLE_EQ(Calibration::load(dir.file("calibration.json")).reading_probability(0.4), c.reading_probability(0.4));
+  EXPECT_DOUBLE_EQ(Calibration::load(dir.file("calibration.json")).lines_probability(0.6), c.lines_probability(0.6));
   nlohmann::json bad = nlohmann::json::parse(std::ifstream(dir.file("calibration.json")));
   bad["reading_map"]["to"] = {0.9, 0.1};  // falling: not a map this fit makes
   EXPECT_THROW(Calibration::load(dir.write("falling.json", bad.dump())), ConfigError);

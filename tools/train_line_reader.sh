@@ -34,5 +34,7 @@ py --dump-set "$work/calibration-set" --count 3000 --seed 777 --captcha-share 0.
 NODE_PATH="$work/node_modules" node tools/training/svg_captcha_strips.js 3000 13 > "$work/svg_holdout.jsonl"
 py --dump-set "$work/calibration-holdout" --count 3000 --seed 778 --captcha-share 0.5 \
   --svg-strips "$work/svg_holdout.jsonl"
-build/crossocr calibrate "$work/calibration-set" --holdout "$work/calibration-holdout" \
+# ...and generated multi-line labels, for the map of readings of several lines.
+/usr/bin/python3 tools/training/multiline_labels.py "$work/multiline-holdout" 600 6
+build/crossocr calibrate "$work/calibration-set" --holdout "$work/calibration-holdout" "$work/multiline-holdout" \
   --out models/local_calibration.json

@@ -108,22 +108,24 @@ CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const s
 
   // The second stage: the held-out lines read as the engine reads them, with the first stage.
   const std::vector<Item> held = items_of(holdout);
-  std::vector<double> chosen;
-  std::vector<bool> chosen_right;
+  std::vector<double> chosen, joined;  // one line; several lines (a product of line probabilities)
+  std::vector<bool> chosen_right, joined_right;
   LocalOptions first_stage = options;
   first_stage.calibration_path = out_path;
   read_each(held, first_stage, jobs, [&](LocalEngine& engine, std::size_t i, const LoadedImage& image, std::mutex& mutex) {
     const Reading reading = engine.read(image);
     std::lock_guard lock(mutex);
     if (!reading.ok()) return;
-    chosen.push_back(reading.confidence);
-    chosen_right.push_back(eval::same_text(held[i].expected, reading.text, held[i].case_sensitive));
+    const bool lines = reading.variant == "lines";
+    (lines ? joined : chosen).push_back(reading.confidence);
+    (lines ? joined_right : chosen_right).push_back(eval::same_text(held[i].expected, reading.text, held[i].case_sensitive));
   });
   fitted.fit_reading_map(chosen, chosen_right);
+  fitted.fit_lines_map(joined, joined_right);
   origin += ", its chosen readings mapped on";
   for (const LabelledSet& set : holdout) origin += " " + set.name;
   fitted.save(out_path, origin);
-  summary.held_out = chosen.size();
+  summary.held_out = chosen.size() + joined.size();
   return summary;
 }
 

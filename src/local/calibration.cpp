@@ -50,6 +50,23 @@ double spaces(const std::string& s) { return static_cast<double>(std::count(s.be
 
 double clamp_log(double x) { return std::clamp(x, -20.0, 0.0) / 10.0; }
 
+// A second-stage map stored under `key`, if any: two increasing lists of probabilities of one
+// length.
+template <typename Map>
+Map read_map_as(const nlohmann::json& j, const char* key) {
+  Map map;
+  if (!j.contains(key)) return map;
+  map.from = j.at(key).at("from").get<std::vector<double>>();
+  map.to = j.at(key).at("to").get<std::vector<double>>();
+  const auto in_unit = [](double x) { return std::isfinite(x) && x >= 0.0 && x <= 1.0; };
+  if (map.from.size() != map.to.size() || !std::is_sorted(map.from.begin(), map.from.end()) ||
+      !std::is_sorted(map.to.begin(), map.to.end()) || !std::all_of(map.from.begin(), map.from.end(), in_unit) ||
+      !std::all_of(map.to.begin(), map.to.end(), in_unit)) {
+    throw ConfigError(std::string(key) + " is not two increasing lists of probabilities of one length");
+  }
+  return map;
+}
+
 }  // namespace
 
 // A candidate's features form one block per reader kind (line, strip, Tesseract), the other two
@@ -147,17 +164,8 @@ Calibration Calibration::load(const std::string& path) {
     if (!std::all_of(c.weights_.begin(), c.weights_.end(), [](double w) { return std::isfinite(w); })) {
       throw ConfigError("weights not finite");
     }
-    if (j.contains("reading_map")) {
-      c.map_from_ = j.at("reading_map").at("from").get<std::vector<double>>();
-      c.map_to_ = j.at("reading_map").at("to").get<std::vector<double>>();
-      const auto in_unit = [](double x) { return std::isfinite(x) && x >= 0.0 && x <= 1.0; };
-      if (c.map_from_.size() != c.map_to_.size() || !std::is_sorted(c.map_from_.begin(), c.map_from_.end()) ||
-          !std::is_sorted(c.map_to_.begin(), c.map_to_.end()) ||
-          !std::all_of(c.map_from_.begin(), c.map_from_.end(), in_unit) ||
-          !std::all_of(c.map_to_.begin(), c.map_to_.end(), in_unit)) {
-        throw ConfigError("reading_map is not two increasing lists of probabilities of one length");
-      }
-    }
+    c.reading_map_ = read_map_as<IsotonicMap>(j, "reading_map");
+    c.lines_map_ = read_map_as<IsotonicMap>(j, "lines_map");
   } catch (const std::exception& e) {
     throw ConfigError("the local calibration " + path + " is unusable: " + e.what());
   }
@@ -202,7 +210,8 @@ void Calibration::save(const std::string& path, const std::string& origin) const
   j["version"] = kVersion;
   j["weights"] = weights_;
   j["origin"] = origin;
-  if (!map_from_.empty()) j["reading_map"] = {{"from", map_from_}, {"to", map_to_}};
+  if (!reading_map_.from.empty()) j["reading_map"] = {{"from", reading_map_.from}, {"to", reading_map_.to}};
+  if (!lines_map_.from.empty()) j["lines_map"] = {{"from", lines_map_.from}, {"to", lines_map_.to}};
   std::ofstream out(path);
   out << j.dump(1) << "\n";
   if (!out) throw ConfigError("cannot write the calibration to " + path);
@@ -214,18 +223,19 @@ double Calibration::probability(const std::vector<double>& features) const {
   return 1.0 / (1.0 + std::exp(-z));
 }
 
-double Calibration::reading_probability(double p) const {
-  if (map_from_.empty()) return p;
-  if (p <= map_from_.front()) return map_to_.front();
-  if (p >= map_from_.back()) return map_to_.back();
-  const std::size_t hi = static_cast<std::size_t>(std::upper_bound(map_from_.begin(), map_from_.end(), p) - map_from_.begin());
+double Calibration::IsotonicMap::operator()(double p) const {
+  if (from.empty()) return p;
+  if (p <= from.front()) return to.front();
+  if (p >= from.back()) return to.back();
+  const std::size_t hi = static_cast<std::size_t>(std::upper_bound(from.begin(), from.end(), p) - from.begin());
   const std::size_t lo = hi - 1;
-  const double span = map_from_[hi] - map_from_[lo];
-  const double t = span > 0 ? (p - map_from_[lo]) / span : 1.0;
-  return map_to_[lo] + t * (map_to_[hi] - map_to_[lo]);
+  const double span = from[hi] - from[lo];
+  const double t = span > 0 ? (p - from[lo]) / span : 1.0;
+  return to[lo] + t * (to[hi] - to[lo]);
 }
 
-void Calibration::fit_reading_map(const std::vector<double>& probabilities, const std::vector<bool>& right) {
+Calibration::IsotonicMap Calibration::IsotonicMap::fit(const std::vector<double>& probabilities,
+                                                       const std::vector<bool>& right) {
   std::vector<std::size_t> order(probabilities.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return probabilities[a] < probabilities[b]; });
@@ -254,12 +264,20 @@ void Calibration::fit_reading_map(const std::vector<double>& probabilities, cons
       blocks.back().count += last.count;
     }
   }
-  map_from_.clear();
-  map_to_.clear();
+  IsotonicMap map;
   for (const Block& b : blocks) {
-    map_from_.push_back(b.from_sum / b.count);
-    map_to_.push_back(b.rate());
+    map.from.push_back(b.from_sum / b.count);
+    map.to.push_back(b.rate());
   }
+  return map;
+}
+
+void Calibration::fit_reading_map(const std::vector<double>& probabilities, const std::vector<bool>& right) {
+  reading_map_ = IsotonicMap::fit(probabilities, right);
+}
+
+void Calibration::fit_lines_map(const std::vector<double>& products, const std::vector<bool>& right) {
+  lines_map_ = IsotonicMap::fit(products, right);
 }
 
 std::string default_calibration_path() { return default_model_path("local_calibration.json"); }

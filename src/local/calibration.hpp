@@ -52,15 +52,25 @@ class Calibration {
   // the chosen candidate's probability is mapped once more, by an isotonic (monotone) fit of
   // how often chosen readings were right at each probability on generated lines the first stage
   // was not fitted on. Without such a fit, the identity.
-  double reading_probability(double candidate_probability) const;
+  double reading_probability(double candidate_probability) const { return reading_map_(candidate_probability); }
+  // A reading of several lines has the product of its lines' first-stage probabilities, a
+  // different quantity: it has a map of its own, fitted on generated multi-line labels.
+  double lines_probability(double product) const { return lines_map_(product); }
   // Pool-adjacent-violators over (probability, right) pairs of chosen readings.
   void fit_reading_map(const std::vector<double>& probabilities, const std::vector<bool>& right);
+  void fit_lines_map(const std::vector<double>& products, const std::vector<bool>& right);
 
  private:
+  // Knots of a second-stage map: block means of the first stage's probability and of rightness,
+  // both increasing; linear between knots, flat beyond them; the identity without knots.
+  struct IsotonicMap {
+    std::vector<double> from, to;
+    double operator()(double p) const;
+    static IsotonicMap fit(const std::vector<double>& probabilities, const std::vector<bool>& right);
+  };
+
   std::vector<double> weights_;
-  // Knots of the second stage: block means of the first stage's probability and of rightness,
-  // both increasing; linear between knots, flat beyond them.
-  std::vector<double> map_from_, map_to_;
+  IsotonicMap reading_map_, lines_map_;
   bool fitted_ = false;
 };
 

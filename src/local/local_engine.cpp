@@ -323,9 +323,10 @@ Reading LocalEngine::read(const LoadedImage& image) {
   }
   // --layout strip: one line, as given; otherwise a short image may hold several.
   Reading read = read_lines(image.pixels, options_.preprocess.layout != Layout::kStrip);
-  // The second stage was fitted on single lines: a reading of several keeps the product of its
-  // lines' first-stage probabilities.
-  if (read.variant != "lines") read.confidence = calibration_->reading_probability(read.confidence);
+  // The second stage: a reading of several lines (the product of its lines' first-stage
+  // probabilities) has a map of its own.
+  read.confidence = read.variant == "lines" ? calibration_->lines_probability(read.confidence)
+                                            : calibration_->reading_probability(read.confidence);
   return finished(std::move(read), start);
 }
 
