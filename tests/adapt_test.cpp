@@ -52,6 +52,14 @@ TEST(Adapt, AModelSavedByNameIsReadByName) {
   unsetenv("XDG_DATA_HOME");
 }
 
+TEST(Adapt, ASourceThatIsNotALabelledSetIsNamed) {
+  ScratchDir dir;
+  const auto r = run_cli({"adapt", dir.file("nowhere"), "-o", dir.file("m.onnx")});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("nowhere"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("Traceback"), std::string::npos) << r.err;
+}
+
 // Reading never needs PyTorch; adapting without it says what to install and trains nothing.
 TEST(Adapt, WithoutPyTorchSaysWhatToInstall) {
   ScratchDir dir;

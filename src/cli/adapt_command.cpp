@@ -1,6 +1,7 @@
 #include "cli/adapt_command.hpp"
 
 #include "crossocr/errors.hpp"
+#include "crossocr/evaluation.hpp"
 #include "crossocr/options.hpp"
 #include "local/model_path.hpp"
 
@@ -24,6 +25,7 @@ std::string python() {
   const char* given = std::getenv("CROSSOCR_PYTHON");
   return given != nullptr && *given != '\0' ? given : "/usr/bin/python3";
 }
+
 constexpr const char* kTrainingPackages =
     "python3-torch python3-onnx python3-opencv python3-pil python3-numpy fontconfig";
 
@@ -48,6 +50,9 @@ int run_adapt(CliOptions& options) {
     if (trainer.empty()) {
       throw ConfigError("the trainer adapt_recognizer.py was not found in " + describe_model_search_path());
     }
+    // A source that is not a labelled set is named here, not in a Python traceback.
+    for (const std::string& dir : options.sets) load_labelled_set(dir);
+    for (const std::string& dir : options.adapt_validate) load_labelled_set(dir);
     const std::string& given = options.reader.local.recognizer_path;
     const std::string base = given.empty() ? default_model_path("strip_recognizer.onnx") : recognizer_file(given);
     if (base.empty() || !std::filesystem::exists(base)) throw ConfigError("the base recogniser " + base + " does not exist");
@@ -70,8 +75,7 @@ int run_adapt(CliOptions& options) {
     if (status != 0) {
       throw ConfigError("adapting failed (the trainer exited with status " + std::to_string(status) + ")");
     }
-    std::cout << "read with it: crossocr --recognizer " << (out == options.adapt_out ? out : options.adapt_out)
-              << " IMAGE...\n";
+    std::cout << "read with it: crossocr --recognizer " << options.adapt_out << " IMAGE...\n";
     return kExitOk;
   } catch (const ConfigError& e) {
     report_problem(e.what());
