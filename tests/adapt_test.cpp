@@ -33,7 +33,11 @@ TEST(Adapt, FineTunesOnALabelledSetAndTheModelReads) {
 
   const auto read = run_cli({"--recognizer", model, "--format", "jsonl", testing::kSeedStrip});
   ASSERT_EQ(read.exit_code, 0) << read.err;
-  EXPECT_FALSE(nlohmann::json::parse(read.out)["text"].get<std::string>().empty());
+  const auto row = nlohmann::json::parse(read.out);
+  EXPECT_FALSE(row["text"].get<std::string>().empty());
+  EXPECT_EQ(row["recognizer"], model);  // results say which recogniser read them
+  const auto shipped = run_cli({"--format", "jsonl", testing::kSeedStrip});
+  EXPECT_EQ(nlohmann::json::parse(shipped.out)["recognizer"], "shipped");
 }
 
 TEST(Adapt, AModelSavedByNameIsReadByName) {

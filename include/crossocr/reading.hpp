@@ -49,6 +49,7 @@ struct Reading {
   std::string confidence_source;  // "glyphs", "logprobs", "samples" or "prior"
   std::vector<Glyph> glyphs;
   std::string variant;      // which preprocessing variant produced the text (local engine)
+  std::string recognizer;   // local: the strip recogniser it had, "shipped" or as --recognizer named it
   double latency_ms = 0.0;
   RemoteDetails remote;     // filled by remote engines only
   Status status;            // why the engine could not read the image; ok when it could

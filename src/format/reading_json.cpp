@@ -32,6 +32,7 @@ nlohmann::ordered_json reading_to_json(const Reading& r) {
   }
   if (!r.note.empty()) j["note"] = r.note;
   if (!r.variant.empty()) j["variant"] = r.variant;
+  if (!r.recognizer.empty()) j["recognizer"] = r.recognizer;
   j["latency_ms"] = rounded(r.latency_ms);
   if (r.engine == "remote") {
     const RemoteDetails& d = r.remote;
@@ -73,6 +74,7 @@ Reading reading_from_json(const nlohmann::json& j) {
   }
   r.note = j.value("note", "");
   r.variant = j.value("variant", "");
+  r.recognizer = j.value("recognizer", "");
   r.latency_ms = j.value("latency_ms", 0.0);
   if (const auto d = j.find("remote"); d != j.end() && d->is_object()) {
     r.remote.raw_answer = d->value("raw_answer", "");

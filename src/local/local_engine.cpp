@@ -327,6 +327,8 @@ Reading LocalEngine::read(const LoadedImage& image) {
   // probabilities) has a map of its own.
   read.confidence = read.variant == "lines" ? calibration_->lines_probability(read.confidence)
                                             : calibration_->reading_probability(read.confidence);
+  // Which strip recogniser took part: an adapted one reads its own kind, and results say so.
+  if (recognizer_) read.recognizer = options_.recognizer_path.empty() ? "shipped" : options_.recognizer_path;
   return finished(std::move(read), start);
 }
 
