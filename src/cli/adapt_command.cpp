@@ -45,42 +45,37 @@ int run_program(const std::vector<std::string>& args) {
 }  // namespace
 
 int run_adapt(CliOptions& options) {
-  try {
-    const std::string trainer = default_model_path("adapt_recognizer.py");
-    if (trainer.empty()) {
-      throw ConfigError("the trainer adapt_recognizer.py was not found in " + describe_model_search_path());
-    }
-    // A source that is not a labelled set is named here, not in a Python traceback.
-    for (const std::string& dir : options.sets) load_labelled_set(dir);
-    for (const std::string& dir : options.adapt_validate) load_labelled_set(dir);
-    const std::string& given = options.reader.local.recognizer_path;
-    const std::string base = given.empty() ? default_model_path("strip_recognizer.onnx") : recognizer_file(given);
-    if (base.empty() || !std::filesystem::exists(base)) throw ConfigError("the base recogniser " + base + " does not exist");
-    if (run_program({python(), "-c", "import torch, onnx, cv2, PIL, numpy"}) != 0) {
-      throw ConfigError(std::string("crossocr adapt trains with PyTorch, which is not installed here: "
-                                    "sudo apt-get install ") + kTrainingPackages +
-                        " (or tools/setup.sh --training); reading needs none of it");
-    }
-    const std::string out = recognizer_file(options.adapt_out);
-    std::error_code ec;
-    if (const auto parent = std::filesystem::path(out).parent_path(); !parent.empty()) {
-      std::filesystem::create_directories(parent, ec);
-    }
-    std::vector<std::string> args = {python(), trainer, "--base", base, "--out", out, "--minutes",
-                                     std::to_string(options.adapt_minutes)};
-    for (const std::string& set : options.sets) args.insert(args.end(), {"--set", set});
-    for (const std::string& set : options.adapt_validate) args.insert(args.end(), {"--validate", set});
-    if (options.reader.jobs != 0) args.insert(args.end(), {"--threads", std::to_string(options.reader.jobs)});
-    const int status = run_program(args);
-    if (status != 0) {
-      throw ConfigError("adapting failed (the trainer exited with status " + std::to_string(status) + ")");
-    }
-    std::cout << "read with it: crossocr --recognizer " << options.adapt_out << " IMAGE...\n";
-    return kExitOk;
-  } catch (const ConfigError& e) {
-    report_problem(e.what());
-    return kExitConfig;
+  const std::string trainer = default_model_path("adapt_recognizer.py");
+  if (trainer.empty()) {
+    throw ConfigError("the trainer adapt_recognizer.py was not found in " + describe_model_search_path());
   }
+  // A source that is not a labelled set is named here, not in a Python traceback.
+  for (const std::string& dir : options.sets) load_labelled_set(dir);
+  for (const std::string& dir : options.adapt_validate) load_labelled_set(dir);
+  const std::string& given = options.reader.local.recognizer_path;
+  const std::string base = given.empty() ? default_model_path("strip_recognizer.onnx") : recognizer_file(given);
+  if (base.empty() || !std::filesystem::exists(base)) throw ConfigError("the base recogniser " + base + " does not exist");
+  if (run_program({python(), "-c", "import torch, onnx, cv2, PIL, numpy"}) != 0) {
+    throw ConfigError(std::string("crossocr adapt trains with PyTorch, which is not installed here: "
+                                  "sudo apt-get install ") + kTrainingPackages +
+                      " (or tools/setup.sh --training); reading needs none of it");
+  }
+  const std::string out = recognizer_file(options.adapt_out);
+  std::error_code ec;
+  if (const auto parent = std::filesystem::path(out).parent_path(); !parent.empty()) {
+    std::filesystem::create_directories(parent, ec);
+  }
+  std::vector<std::string> args = {python(), trainer, "--base", base, "--out", out, "--minutes",
+                                   std::to_string(options.adapt_minutes)};
+  for (const std::string& set : options.sets) args.insert(args.end(), {"--set", set});
+  for (const std::string& set : options.adapt_validate) args.insert(args.end(), {"--validate", set});
+  if (options.reader.jobs != 0) args.insert(args.end(), {"--threads", std::to_string(options.reader.jobs)});
+  const int status = run_program(args);
+  if (status != 0) {
+    throw ConfigError("adapting failed (the trainer exited with status " + std::to_string(status) + ")");
+  }
+  std::cout << "read with it: crossocr --recognizer " << options.adapt_out << " IMAGE...\n";
+  return kExitOk;
 }
 
 }  // namespace crossocr::cli

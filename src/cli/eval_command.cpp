@@ -68,64 +68,51 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
 }  // namespace
 
 int run_eval(CliOptions& options) {
-  try {
-    const std::string db_path = options.runs_db.empty() ? default_runs_path() : options.runs_db;
-    if (!options.compare.empty()) {
-      std::cout << RunStore::open(db_path)->compare(options.compare[0], options.compare[1]);
-      return kExitOk;
-    }
-    std::vector<LabelledSet> sets;
-    for (const std::string& dir : options.sets) sets.push_back(load_labelled_set(dir));
-
-    ProgressDisplay progress;
-    const EvalReport report = evaluate(sets, options.eval_modes, options.reader, std::ref(progress),
-                                       [](const std::string& problem) {
-                                         // Cached readings still count: a comparison re-runs offline.
-                                         report_problem(problem + "; remote readings come from the cache only");
-                                       });
-    if (!options.report_dir.empty()) {
-      std::error_code error;
-      std::filesystem::create_directories(options.report_dir, error);
-      if (error) throw ConfigError("cannot create --report " + options.report_dir + ": " + error.message());
-      const std::filesystem::path dir(options.report_dir);
-      write_file(dir / "report.json", report_json(report));
-      write_file(dir / "report.md", report_markdown(report));
-      write_file(dir / "report.html", report_html(report));
-    }
-    std::cout << report_markdown(report);
-    std::cout.flush();
-    if (options.fit_remote_prior) fit_remote_prior(report, sets, options.reader.remote);
-    if (options.store_run) {
-      const long long id = RunStore::open(db_path)->save(report, std::string(version()) + " " + CROSSOCR_GIT_COMMIT);
-      std::cout << "\nstored as run " << id << " in " << db_path << "\n";
-    }
+  const std::string db_path = options.runs_db.empty() ? default_runs_path() : options.runs_db;
+  if (!options.compare.empty()) {
+    std::cout << RunStore::open(db_path)->compare(options.compare[0], options.compare[1]);
     return kExitOk;
-  } catch (const ConfigError& e) {
-    report_problem(e.what());
-    return kExitConfig;
-  } catch (const std::exception& e) {
-    report_problem(std::string("internal error: ") + e.what());
-    return kExitConfig;
   }
+  std::vector<LabelledSet> sets;
+  for (const std::string& dir : options.sets) sets.push_back(load_labelled_set(dir));
+
+  ProgressDisplay progress;
+  const EvalReport report = evaluate(sets, options.eval_modes, options.reader, std::ref(progress),
+                                     [](const std::string& problem) {
+                                       // Cached readings still count: a comparison re-runs offline.
+                                       report_problem(problem + "; remote readings come from the cache only");
+                                     });
+  if (!options.report_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(options.report_dir, error);
+    if (error) throw ConfigError("cannot create --report " + options.report_dir + ": " + error.message());
+    const std::filesystem::path dir(options.report_dir);
+    write_file(dir / "report.json", report_json(report));
+    write_file(dir / "report.md", report_markdown(report));
+    write_file(dir / "report.html", report_html(report));
+  }
+  std::cout << report_markdown(report);
+  std::cout.flush();
+  if (options.fit_remote_prior) fit_remote_prior(report, sets, options.reader.remote);
+  if (options.store_run) {
+    const long long id = RunStore::open(db_path)->save(report, std::string(version()) + " " + CROSSOCR_GIT_COMMIT);
+    std::cout << "\nstored as run " << id << " in " << db_path << "\n";
+  }
+  return kExitOk;
 }
 
 int run_calibrate(CliOptions& options) {
-  try {
-    std::vector<LabelledSet> sets;
-    for (const std::string& dir : options.sets) sets.push_back(load_labelled_set(dir));
-    std::vector<LabelledSet> holdout;
-    for (const std::string& dir : options.calibration_holdout) holdout.push_back(load_labelled_set(dir));
-    const CalibrationSummary s = calibrate_local(sets, holdout, options.reader.local, options.reader.jobs,
-                                                 options.calibration_out, options.calibration_rows);
-    std::cout << "fitted on " << s.candidates << " candidate readings of " << s.images << " images ("
-              << s.right << " right)";
-    if (!holdout.empty()) std::cout << ", the chosen reading's map on " << s.held_out << " held-out images";
-    std::cout << "; wrote " << options.calibration_out << "\n";
-    return kExitOk;
-  } catch (const ConfigError& e) {
-    report_problem(e.what());
-    return kExitConfig;
-  }
+  std::vector<LabelledSet> sets;
+  for (const std::string& dir : options.sets) sets.push_back(load_labelled_set(dir));
+  std::vector<LabelledSet> holdout;
+  for (const std::string& dir : options.calibration_holdout) holdout.push_back(load_labelled_set(dir));
+  const CalibrationSummary s = calibrate_local(sets, holdout, options.reader.local, options.reader.jobs,
+                                               options.calibration_out, options.calibration_rows);
+  std::cout << "fitted on " << s.candidates << " candidate readings of " << s.images << " images ("
+            << s.right << " right)";
+  if (!holdout.empty()) std::cout << ", the chosen reading's map on " << s.held_out << " held-out images";
+  std::cout << "; wrote " << options.calibration_out << "\n";
+  return kExitOk;
 }
 
 }  // namespace crossocr::cli

@@ -156,6 +156,19 @@ bool names_an_input(const std::string& output, const std::vector<std::string>& i
   return false;
 }
 
+// The subcommands' one error boundary: a misconfiguration (or a fault of ours) is one line and
+// exit 3, never an abort.
+int run_command(int (*command)(CliOptions&), CliOptions& options) {
+  try {
+    return command(options);
+  } catch (const crossocr::ConfigError& e) {
+    report_problem(e.what());
+  } catch (const std::exception& e) {
+    report_problem(std::string("internal error: ") + e.what());
+  }
+  return kExitConfig;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -163,9 +176,9 @@ int main(int argc, char** argv) {
   ParseOutcome parsed = parse_command_line(argc, argv);
   if (!parsed.options) return parsed.exit_code;
   CliOptions& options = *parsed.options;
-  if (options.eval) return run_eval(options);
-  if (options.calibrate) return run_calibrate(options);
-  if (options.adapt) return run_adapt(options);
+  if (options.eval) return run_command(run_eval, options);
+  if (options.calibrate) return run_command(run_calibrate, options);
+  if (options.adapt) return run_command(run_adapt, options);
 
   std::unique_ptr<crossocr::Reader> reader;
   try {

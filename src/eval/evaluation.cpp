@@ -4,25 +4,16 @@
 #include "crossocr/output.hpp"
 #include "crossocr/version.hpp"
 #include "eval/scoring.hpp"
+#include "utc_time.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 
 namespace crossocr {
 namespace {
-
-std::string now_iso8601() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // What decides the readings, so that two runs can be told apart. Never the API key.
 std::string options_json(const std::vector<Mode>& modes, const ReaderOptions& o) {
@@ -173,7 +164,7 @@ EvalReport evaluate(const std::vector<LabelledSet>& sets, const std::vector<Mode
   std::vector<std::unique_ptr<Reader>> case_readers(modes.size());  // the other case rule, when a set needs it
   EvalReport report;
   report.version = version();
-  report.started = now_iso8601();
+  report.started = utc_now_iso8601();
   report.options = options_json(modes, options);
   for (const LabelledSet& set : sets) {
     std::vector<ImageSource> sources;

@@ -150,6 +150,7 @@ struct TesseractEngine::Impl {
   TesseractOptions options;
   std::unique_ptr<tesseract::TessBaseAPI> strip_api;
   std::unique_ptr<tesseract::TessBaseAPI> page_api;
+  SharedDictionary* dictionary = nullptr;  // found once, on the first word looked up
 
   tesseract::TessBaseAPI& api_for(Layout layout) {
     // Debian's Tesseract splits each line's LSTM over OpenMP threads. With an engine per thread
@@ -248,7 +249,8 @@ bool TesseractEngine::is_word(const std::string& text) {
   bool any = false;
   std::string token;
   std::istringstream words(text);
-  SharedDictionary& dictionary = SharedDictionary::of(impl_->options);
+  if (impl_->dictionary == nullptr) impl_->dictionary = &SharedDictionary::of(impl_->options);
+  SharedDictionary& dictionary = *impl_->dictionary;
   while (words >> token) {
     // Surrounding punctuation is not part of the word ("dress." is the word "dress").
     const auto first = std::find_if(token.begin(), token.end(), [](unsigned char c) { return std::isalpha(c); });

@@ -2,10 +2,10 @@
 
 #include "crossocr/errors.hpp"
 #include "user_paths.hpp"
+#include "utc_time.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -21,13 +21,6 @@ nlohmann::json read_priors(const std::string& path) {
   if (!in) return nlohmann::json::object();
   nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   return j.is_object() ? j : nlohmann::json::object();
-}
-
-std::string utc_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return buf;
 }
 
 }  // namespace
@@ -61,7 +54,7 @@ double store_remote_prior(const std::string& path, const RemoteOptions& options,
                              {"right", right},
                              {"read", read},
                              {"origin", origin},
-                             {"fitted", utc_now()}};
+                             {"fitted", utc_now_iso8601()}};
   std::error_code ec;
   const std::filesystem::path target(path);
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), ec);
