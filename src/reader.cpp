@@ -200,7 +200,8 @@ std::unique_ptr<Reader> Reader::open(ReaderOptions o) {
   if (!o.use_cache) remote.cache_path.clear();
   // Offline is a normal state: readings already paid for still come from the cache, the rest
   // fail with the reason (vote mode then answers from the local side).
-  if (o.mode != Mode::kLocal) remote.offline_reason = find_api_key(remote);
+  // A reason given beforehand makes the reader cache-only by choice (crossocr adapt).
+  if (o.mode != Mode::kLocal && remote.offline_reason.empty()) remote.offline_reason = find_api_key(remote);
   check_debug_dir(o.local.preprocess.debug_dir);
   std::vector<std::string> notices;
   if (o.mode != Mode::kLocal && !remote.cache_path.empty()) {

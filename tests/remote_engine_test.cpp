@@ -225,6 +225,17 @@ TEST_F(RemoteEngineTest, WrappedAnswersComeBackClean) {
   EXPECT_EQ(r.remote.raw_answer, "The text in the image is: \"ZGUVU\".");
 }
 
+// A model that declines has read nothing: an error with its words, never a text a vote could
+// choose (the simulated model's refusal once won a vote against a right local reading).
+TEST_F(RemoteEngineTest, ARefusalIsAnErrorNotAReading) {
+  server.script({Reply{200, testing::answer_body("I'm sorry, I can't read the text in this image.")}});
+  RemoteEngine engine(options_for(server));
+  const Reading r = engine.read(seed);
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.status.message().find("the model declined to read the image"), std::string::npos) << r.status.message();
+  EXPECT_EQ(r.remote.attempts, 1);  // declining is an answer: asking again costs and changes nothing
+}
+
 TEST_F(RemoteEngineTest, AnAnswerFromTheCacheNeedsNoServer) {
   testing::ScratchDir dir;
   RemoteOptions o;

@@ -45,6 +45,19 @@ TEST(AnswerCleaner, WrappingIsRemoved) {
   for (const auto& [raw, expected] : cases) EXPECT_EQ(clean_answer(raw), expected) << raw;
 }
 
+TEST(AnswerCleaner, RefusalsAreToldFromTranscriptions) {
+  for (const char* refusal : {"I'm sorry, I can't read the text in this image.", "I cannot read this CAPTCHA.",
+                              "Sorry, the image is too blurry.", "There is no text in the image.",
+                              "I\u2019m unable to transcribe this image.", "Unable to read the text.",
+                              "No text is visible in this image."}) {
+    EXPECT_TRUE(is_refusal(clean_answer(refusal))) << refusal;
+  }
+  for (const char* text : {"SORRY", "ZGUVU", "I can", "Sorry we are closed", "No Parking", "I CANT 42",
+                           "There is no planet B"}) {
+    EXPECT_FALSE(is_refusal(clean_answer(text))) << text;
+  }
+}
+
 TEST(RetryPolicy, RetryableStatusesFollowTheProvidersRules) {
   for (long s : {0L, 408L, 409L, 429L, 498L, 500L, 502L, 503L, 504L}) {
     EXPECT_TRUE(is_retryable_status(s)) << s;

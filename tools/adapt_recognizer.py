@@ -1,10 +1,9 @@
-#!/usr/bin/python3
-"""crossocr adapt: fine-tunes the shipped strip recogniser on a user's labelled images of one kind.
+"""crossocr adapt: fine-tunes the shipped strip recogniser on a user's images of one kind.
 
 Run by `crossocr adapt` (which finds this file beside the models); usable alone:
 
     /usr/bin/python3 adapt_recognizer.py --base strip_recognizer.onnx --out mine.onnx \
-        --set DIR [--set DIR...] [--validate DIR] [--minutes 10]
+        [--set DIR...] [--readings RESULTS.jsonl...] [--validate DIR] [--minutes 10]
 
 What it does, and why:
 - starts from the shipped network: its ONNX weights (batch normalisation already folded into the
@@ -20,6 +19,12 @@ What it does, and why:
 - holds back a tenth of the examples (or reads --validate), measures exact match on them before
   and during training, and writes the best network seen; when training never beats the base
   network on the held-back images, the base network is written unchanged and the report says so;
+- learns from remote readings (--readings: crossocr's JSONL of remote or vote results) only where
+  a second reader confirms them: the vote found the local reading the same, or the network being
+  trained reads the image as the remote model did, or gives the remote text a probability of at
+  least 0.2. As the network learns the kind it confirms more (co-training); a remote model's
+  wrong answers, which the network has no reason to share, stay out. With no labelled images,
+  the best network is chosen by its agreement with the remote readings of held-back images;
 - stops within the time budget and prints one progress line about every 15 seconds.
 """
 import argparse
@@ -79,22 +84,131 @@ def jitter(bgr, rng):
     return out
 
 
+def load_image(path):
+    """BGR pixels as the reader sees them; PIL for what OpenCV cannot open (GIF), flattening any
+    transparency onto white as the C++ decoder does."""
+    img = cv2.imread(path, cv2.IMREAD_COLOR)
+    if img is not None:
+        return img
+    try:
+        from PIL import Image
+        with Image.open(path) as im:
+            rgba = im.convert("RGBA")
+            flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            flat.alpha_composite(rgba)
+            return cv2.cvtColor(np.asarray(flat.convert("RGB")), cv2.COLOR_RGB2BGR)
+    except OSError:
+        return None
+
+
+def usable_label(text):
+    return bool(text) and len(text) <= 16 and all(c in base.CHARSET for c in text)
+
+
 def read_set(folder):
-    """(image, text) pairs of a labels.tsv folder; labels outside the recogniser's characters are
-    counted and left out (it reads 0-9 A-Z a-z only)."""
-    pairs, skipped = [], 0
+    """(image, text, path) of each image of a labels.tsv folder, and how many were left out: unreadable images,
+    and labels outside the recogniser's characters (it reads 0-9 A-Z a-z only, at most 16)."""
+    pairs, unreadable, outside = [], 0, 0
     with open(os.path.join(folder, "labels.tsv"), encoding="utf-8") as f:
         for line in f:
             line = line.rstrip("\n")
             if not line or "\t" not in line:
                 continue
             name, text = line.split("\t", 1)
-            img = cv2.imread(os.path.join(folder, name), cv2.IMREAD_COLOR)
-            if img is None or not text or any(c not in base.CHARSET for c in text) or len(text) > 16:
-                skipped += 1
+            if not usable_label(text):
+                outside += 1
                 continue
-            pairs.append((img, text))
-    return pairs, skipped
+            img = load_image(os.path.join(folder, name))
+            if img is None:
+                unreadable += 1
+                continue
+            pairs.append((img, text, os.path.abspath(os.path.join(folder, name))))
+    return pairs, {"unreadable": unreadable, "outside the characters": outside}
+
+
+def remote_reading(record):
+    """The remote text of one crossocr result (remote or vote mode), and whether the vote found
+    the local reading in agreement; None when the remote side gave nothing usable."""
+    mode = record.get("mode")
+    if mode == "vote":
+        remote = record.get("remote") or {}
+        if remote.get("error") or not remote.get("text"):
+            return None
+        return remote["text"], record.get("status") == "agree" and not record.get("flagged", True)
+    if mode == "remote" and not record.get("error") and record.get("source", "remote") == "remote":
+        return (record["text"], False) if record.get("text") else None
+    return None
+
+
+def resolve(name, jsonl_path):
+    """A result's file as crossocr named it: relative to where it ran, else to the JSONL's folder."""
+    if os.path.isabs(name) or os.path.exists(name):
+        return os.path.abspath(name)
+    return os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(jsonl_path)), name))
+
+
+def read_readings(jsonl_path):
+    """Pseudo-labelled images from a JSONL of `crossocr --mode remote|vote` results: dicts of
+    image, text (the remote reading), agreed (the vote's two readings agreed, unflagged)."""
+    items, left = [], {"failed or not remote": 0, "unreadable": 0, "outside the characters": 0}
+    with open(jsonl_path, encoding="utf-8") as f:
+        for line in f:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                left["failed or not remote"] += 1
+                continue
+            got = remote_reading(record) if isinstance(record, dict) and record.get("file") not in (None, "-") else None
+            if got is None:
+                left["failed or not remote"] += 1
+                continue
+            text, agreed = got
+            if not usable_label(text):
+                left["outside the characters"] += 1
+                continue
+            path = resolve(record["file"], jsonl_path)
+            img = load_image(path)
+            if img is None:
+                left["unreadable"] += 1
+                continue
+            items.append({"image": img, "text": text, "agreed": agreed, "path": path})
+    return items, left
+
+
+class PseudoLabels:
+    """Readings from a remote model that is often wrong, used as labels only where a second
+    reader confirms them: the vote found the local reading the same, or the network being trained
+    now reads the image exactly as the remote model did. Two readers with different failings
+    rarely make the same mistake, so what they agree on is nearly always right; as the network
+    learns the kind it confirms more of them (co-training), and what it never confirms (the remote
+    model's wrong answers, which the network has no reason to copy) is never learnt."""
+
+    def __init__(self, items):
+        self.items = items
+        self.confirmed = [it["agreed"] for it in items]
+
+    # The network's probability of the remote text (summed over CTC paths) at which it counts as
+    # confirming it though its own best reading differs: on an unseen CAPTCHA kind, readings
+    # confirmed this way alone were 94% right, those it read itself 98.5% (against 59% for all).
+    CONFIRMING_PROBABILITY = 0.2
+
+    def confirm(self, model):
+        """Re-reads every pseudo-labelled image; returns the confirmed (image, text) pairs."""
+        if self.items:
+            got, likely = readings_and_likelihood(model, [it["image"] for it in self.items],
+                                                  [it["text"] for it in self.items])
+            self.confirmed = [it["agreed"] or g == it["text"] or p >= self.CONFIRMING_PROBABILITY
+                              for it, g, p in zip(self.items, got, likely)]
+        return [(it["image"], it["text"]) for it, ok in zip(self.items, self.confirmed) if ok]
+
+
+def agreement(model, items):
+    """On held-back pseudo-labelled images: how often the network reads what the remote model
+    read. Rises with the network's own accuracy when the remote model's errors do not follow it."""
+    if not items:
+        return None
+    got = readings(model, [it["image"] for it in items])
+    return sum(g == it["text"] for g, it in zip(got, items)) / len(items)
 
 
 def folded_network(onnx_path):
@@ -138,14 +252,40 @@ def percent(rate):
     return "-" if rate is None else f"{rate * 100:.1f}%"
 
 
+def readings_and_likelihood(model, images, texts, chunk=256):
+    """The network's greedy readings of these images, and the probability it gives each text."""
+    model.eval()
+    got, likely = [], []
+    ctc = nn.CTCLoss(blank=0, reduction="none", zero_infinity=True)
+    with torch.no_grad():
+        for i in range(0, len(images), chunk):
+            x = torch.from_numpy(np.stack([strip_input(img) for img in images[i:i + chunk]])[:, None])
+            logits = model(x)
+            got += base.greedy(logits)
+            log_probs = logits[:, :, 0, :].permute(2, 0, 1).log_softmax(2)
+            targets = [torch.tensor([base.CHARSET.index(c) + 1 for c in t]) for t in texts[i:i + chunk]]
+            loss = ctc(log_probs, torch.cat(targets), torch.full((x.shape[0],), log_probs.shape[0], dtype=torch.long),
+                       torch.tensor([len(t) for t in targets]))
+            likely += torch.exp(-loss).tolist()
+    return got, likely
+
+
 def exact(model, examples):
     if not examples:
         return None
+    got = readings(model, [e[0] for e in examples])
+    return sum(g == e[1] for g, e in zip(got, examples)) / len(examples)
+
+
+def readings(model, images, chunk=256):
+    """The network's greedy readings of these images."""
     model.eval()
-    x = torch.from_numpy(np.stack([strip_input(img) for img, _ in examples])[:, None])
+    out = []
     with torch.no_grad():
-        got = base.greedy(model(x))
-    return sum(g == t for g, (_, t) in zip(got, examples)) / len(examples)
+        for i in range(0, len(images), chunk):
+            x = torch.from_numpy(np.stack([strip_input(img) for img in images[i:i + chunk]])[:, None])
+            out += base.greedy(model(x))
+    return out
 
 
 def batches(train, fonts, rng, size):
@@ -159,19 +299,22 @@ def batches(train, fonts, rng, size):
                 pil, text = gen.sample()
                 imgs.append(base.to_input(pil))
             else:
-                img, text = rng.choice(train)
+                img, text = rng.choice(train)[:2]
                 imgs.append(strip_input(jitter(img, rng)))
             labels += [base.CHARSET.index(c) + 1 for c in text]
             lengths.append(len(text))
         yield torch.from_numpy(np.stack(imgs)[:, None]), torch.tensor(labels), torch.tensor(lengths)
 
 
-def main():
+def parse_args():
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", required=True, help="the shipped strip_recognizer.onnx")
     ap.add_argument("--out", required=True)
-    ap.add_argument("--set", action="append", required=True, help="a labels.tsv folder (repeatable)")
+    ap.add_argument("--set", action="append", default=[], help="a labels.tsv folder (repeatable)")
+    ap.add_argument("--readings", action="append", default=[],
+                    help="a JSONL of crossocr --mode remote|vote results: pseudo-labels (repeatable)")
     ap.add_argument("--validate", action="append", default=[], help="a labels.tsv folder to measure on")
+    ap.add_argument("--heldback-out", help="write the labelled images measured on here (path TAB text)")
     ap.add_argument("--minutes", type=float, default=10)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--seed", type=int, default=1)
@@ -181,44 +324,63 @@ def main():
     ap.add_argument("--lr", type=float, default=1e-4, help="peak learning rate")
     ap.add_argument("--anchor", type=float, default=1e-2, help="weight of the pull towards the shipped weights")
     args = ap.parse_args()
-    start = time.time()
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(max(1, args.threads))
-    cv2.setNumThreads(1)
-    rng = random.Random(args.seed)
+    if not args.set and not args.readings:
+        ap.error("nothing to learn from: give --set or --readings")
+    return args
 
-    examples, skipped = [], 0
+
+def held_back_tenth(items):
+    cut = len(items) // 10 if len(items) >= 10 else 0
+    return items[:cut], items[cut:]
+
+
+class Measure:
+    """What the best network is chosen by: exact match on held-back labelled images when there
+    are any, else agreement with the remote readings of held-back pseudo-labelled images."""
+
+    def __init__(self, labelled, pseudo):
+        self.labelled, self.pseudo = labelled, pseudo
+        self.name = "held-back exact" if labelled else "held-back agreement with the remote readings"
+
+    def __call__(self, model):
+        return exact(model, self.labelled) if self.labelled else agreement(model, self.pseudo)
+
+
+def describe_left_out(left):
+    return ", ".join(f"{n} {why}" for why, n in left.items() if n) or "none"
+
+
+def add_counts(total, more):
+    for why, n in more.items():
+        total[why] = total.get(why, 0) + n
+
+
+def load_sources(args, rng):
+    labelled, pseudo, left = [], [], {}
     for folder in args.set:
-        pairs, bad = read_set(folder)
-        examples += pairs
-        skipped += bad
-    rng.shuffle(examples)
-    if args.validate:
-        held = [p for folder in args.validate for p in read_set(folder)[0]]
-        train = examples
-    else:
-        cut = max(1, len(examples) // 10) if len(examples) >= 10 else 0
-        held, train = examples[:cut], examples[cut:]
-    if len(train) < 5:
-        raise SystemExit(f"adapt: {len(train)} usable examples; at least 5 are needed "
-                         f"({skipped} left out: unreadable, or characters outside 0-9 A-Z a-z)")
-    fonts = [] if args.no_generated else installed_fonts()
-    print(f"adapt: {len(train)} examples to learn from, {len(held)} held back to measure, {skipped} left out; "
-          f"generated strips from {sum(map(len, fonts))} faces mixed in" if fonts else
-          f"adapt: {len(train)} examples to learn from, {len(held)} held back to measure, {skipped} left out; "
-          f"no fonts, so the shipped weights alone anchor what the network knew", flush=True)
+        pairs, l = read_set(folder)
+        labelled += pairs
+        add_counts(left, l)
+    for path in args.readings:
+        items, l = read_readings(path)
+        pseudo += items
+        add_counts(left, l)
+    rng.shuffle(labelled)
+    rng.shuffle(pseudo)
+    return labelled, pseudo, left
 
-    model = folded_network(args.base)
-    check_same_reading(model, args.base)
+
+def train(args, model, pool, pseudo, measure, fonts, rng, budget):
+    """Trains until the budget is spent; returns (best score, its state or None for the base,
+    steps, strips seen)."""
     anchor = [p.detach().clone() for p in model.parameters()]
-    base_exact = exact(model, held)
-    best_exact, best_state = base_exact, None  # None: the base network, until training beats it
+    base_score = measure(model)
+    best, best_state = base_score, None  # None: the base network, until training beats it
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
-    budget = args.minutes * 60 - (time.time() - start) - 10  # ten seconds to write the files
-    train_start, step, seen, last_report = time.time(), 0, 0, time.time()
-    for x, y, lengths in batches(train, fonts, rng, 32):
-        elapsed = time.time() - train_start
+    start, step, seen, last_report, last_confirm = time.time(), 0, 0, time.time(), time.time()
+    for x, y, lengths in batches(pool, fonts, rng, 32):
+        elapsed = time.time() - start
         if elapsed > budget:
             break
         frac = elapsed / max(budget, 1)
@@ -233,19 +395,68 @@ def main():
         opt.step()
         step += 1
         seen += x.shape[0]
+        if pseudo.items and time.time() - last_confirm > 30:
+            pool[:] = pool[:pool.labelled] + pseudo.confirm(model)
+            last_confirm = time.time()
         if time.time() - last_report > 15:
-            now = exact(model, held)
-            if now is not None and now > best_exact:
-                best_exact, best_state = now, {k: v.clone() for k, v in model.state_dict().items()}
-            print(f"adapt: {seen} strips seen, loss {loss.item():.3f}, held-back exact {percent(now)} "
-                  f"(base {percent(base_exact)}), {elapsed / 60:.1f} of {budget / 60:.1f} min, "
+            now = measure(model)
+            if now is not None and now > best:
+                best, best_state = now, {k: v.clone() for k, v in model.state_dict().items()}
+            confirmed = f", {sum(pseudo.confirmed)} of {len(pseudo.items)} readings confirmed" if pseudo.items else ""
+            print(f"adapt: {seen} strips seen, loss {loss.item():.3f}, {measure.name} {percent(now)} "
+                  f"(base {percent(base_score)}){confirmed}, {elapsed / 60:.1f} of {budget / 60:.1f} min, "
                   f"ETA {max(0, budget - elapsed) / 60:.1f} min", flush=True)
             last_report = time.time()
-    final = exact(model, held)
+    final = measure(model)
     if final is None:  # nothing held back to choose by: the last network
         best_state = model.state_dict()
-    elif final > best_exact:
-        best_exact, best_state = final, model.state_dict()
+    elif final > best:
+        best, best_state = final, model.state_dict()
+    return base_score, best, best_state, step, seen
+
+
+class Pool(list):
+    """The examples batches draw from: the labelled ones first (`labelled` of them), then the
+    pseudo-labelled ones confirmed so far, replaced in place as confirmation grows."""
+
+    def __init__(self, labelled):
+        super().__init__(labelled)
+        self.labelled = len(labelled)
+
+
+def main():
+    args = parse_args()
+    start = time.time()
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(max(1, args.threads))
+    cv2.setNumThreads(1)
+    rng = random.Random(args.seed)
+
+    labelled, pseudo_items, left = load_sources(args, rng)
+    if args.validate:
+        held = [e for folder in args.validate for e in read_set(folder)[0]]
+    else:
+        held, labelled = held_back_tenth(labelled)
+    pseudo_held, pseudo_items = held_back_tenth(pseudo_items) if not held else ([], pseudo_items)
+    model = folded_network(args.base)
+    check_same_reading(model, args.base)
+    pseudo = PseudoLabels(pseudo_items)
+    pool = Pool([(e[0], e[1]) for e in labelled])
+    pool += pseudo.confirm(model)
+    if len(pool) < 5:
+        raise SystemExit(f"adapt: {len(pool)} usable examples ({len(labelled)} labelled, "
+                         f"{sum(pseudo.confirmed)} of {len(pseudo_items)} remote readings confirmed); "
+                         f"at least 5 are needed (left out: {describe_left_out(left)})")
+    fonts = [] if args.no_generated else installed_fonts()
+    measure = Measure(held, pseudo_held)
+    print(f"adapt: {len(labelled)} labelled examples and {len(pseudo_items)} remote readings "
+          f"({sum(pseudo.confirmed)} confirmed so far) to learn from, {len(held) + len(pseudo_held)} held back "
+          f"to measure; left out: {describe_left_out(left)}; "
+          + (f"generated strips from {sum(map(len, fonts))} faces mixed in" if fonts else
+             "no fonts, so the shipped weights alone anchor what the network knew"), flush=True)
+
+    budget = args.minutes * 60 - (time.time() - start) - 10  # ten seconds to write the files
+    base_score, best, best_state, steps, seen = train(args, model, pool, pseudo, measure, fonts, rng, budget)
     kept_base = best_state is None
     if kept_base:
         model = folded_network(args.base)
@@ -254,25 +465,30 @@ def main():
     model.eval()
     torch.onnx.export(model, torch.zeros(1, 1, base.HEIGHT, base.WIDTH), args.out, opset_version=11,
                       input_names=["strip"], output_names=["logits"])
+    if args.heldback_out:
+        with open(args.heldback_out, "w", encoding="utf-8") as f:
+            f.writelines(f"{e[2]}\t{e[1]}\n" for e in held)
     meta = {
         "kind": "crossocr adapted strip recogniser",
         "base": os.path.abspath(args.base),
-        "sources": [os.path.abspath(s) for s in args.set],
+        "sources": [os.path.abspath(s) for s in args.set + args.readings],
         "validated_on": [os.path.abspath(s) for s in args.validate] or "a tenth of the sources, held back",
-        "examples": len(train),
-        "held_back": len(held),
-        "left_out": skipped,
+        "labelled_examples": len(labelled),
+        "remote_readings": len(pseudo_items),
+        "remote_readings_confirmed": sum(pseudo.confirmed),
+        "held_back": len(held) + len(pseudo_held),
+        "left_out": left,
         "generated_mixed_in": bool(fonts),
-        "steps": step,
+        "steps": steps,
         "strips_seen": seen,
         "minutes": round((time.time() - start) / 60, 2),
-        "validation_exact": {"base": base_exact, "adapted": best_exact},
+        "validation": {"measure": measure.name, "base": base_score, "adapted": best},
         "kept_base": kept_base,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
         json.dump(meta, f, indent=1)
-    print(f"adapt: wrote {args.out}: held-back exact {percent(base_exact)} -> {percent(best_exact)}"
+    print(f"adapt: wrote {args.out}: {measure.name} {percent(base_score)} -> {percent(best)}"
           + (" (training did not beat the base network, so it is written unchanged)" if kept_base else ""),
           flush=True)
 

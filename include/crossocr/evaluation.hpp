@@ -96,4 +96,10 @@ CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const s
                                    const LocalOptions& options, unsigned jobs, const std::string& out_path,
                                    const std::string& rows_path = {});
 
+// The second stage alone: the calibration file at `calibration_path` keeps its first stage and
+// gets reading maps fitted on how the engine (with `options`) reads `holdout`; a map with no
+// readings of its kind stays as it was. Returns how many readings the maps were fitted on.
+std::size_t refit_reading_maps(const std::vector<LabelledSet>& holdout, const LocalOptions& options, unsigned jobs,
+                               const std::string& calibration_path, std::string origin);
+
 }  // namespace crossocr

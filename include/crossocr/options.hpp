@@ -75,7 +75,8 @@ struct RemoteOptions {
   std::uint64_t max_response_bytes = 1ull << 20;
   std::string cache_path;           // empty: no cache
   // Non-empty: no request may be made (e.g. no API key); readings come from the cache only, and
-  // an image not there fails with this reason.
+  // an image not there fails with this reason. Set before Reader::open, it makes a reader
+  // cache-only by choice; else open() sets it when no key is found.
   std::string offline_reason;
 };
 

@@ -3,21 +3,32 @@
 #include "crossocr/errors.hpp"
 #include "crossocr/evaluation.hpp"
 #include "crossocr/options.hpp"
+#include "crossocr/output.hpp"
+#include "crossocr/reader.hpp"
 #include "local/model_path.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 extern char** environ;
 
 namespace crossocr::cli {
 namespace {
+
+namespace fs = std::filesystem;
 
 // Debian's Python, where python3-torch installs; CROSSOCR_PYTHON names another (tests use it to
 // stand in for a machine without PyTorch).
@@ -28,6 +39,9 @@ std::string python() {
 
 constexpr const char* kTrainingPackages =
     "python3-torch python3-onnx python3-opencv python3-pil python3-numpy fontconfig";
+
+// Fewer held-back images than this say too little to refit the calibration's maps on.
+constexpr std::size_t kMinHeldBackForCalibration = 20;
 
 // Runs a program with these arguments (no shell), its output going where ours goes; returns its
 // exit status, or -1 when it could not be started.
@@ -42,6 +56,150 @@ int run_program(const std::vector<std::string>& args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// The three kinds of SOURCE, told apart by what is there.
+struct Sources {
+  std::vector<std::string> labelled;     // folders with labels.tsv
+  std::vector<std::string> readings;     // JSONL of crossocr remote or vote results
+  std::vector<std::string> cache_only;   // folders of images whose remote readings are cached
+};
+
+bool is_image_file(const fs::path& p) {
+  static const std::set<std::string> extensions = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif",
+                                                   ".tiff", ".webp", ".pnm", ".pgm", ".ppm", ".pbm"};
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return extensions.count(ext) > 0;
+}
+
+std::vector<std::string> images_in(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.is_regular_file() && is_image_file(entry.path())) out.push_back(entry.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A readings file must hold crossocr's own results: its first line says so, or the user hears
+// which file is not one before any training starts.
+void check_readings_file(const std::string& path) {
+  std::ifstream in(path);
+  std::string first;
+  while (in && first.empty()) std::getline(in, first);
+  const auto j = nlohmann::json::parse(first, nullptr, false);
+  if (!in.good() && first.empty()) throw ConfigError(path + ": cannot read it, or it is empty");
+  if (!j.is_object() || !j.contains("file") || !j.contains("mode")) {
+    throw ConfigError(path + ": not a JSONL of crossocr results (crossocr --mode remote|vote --format jsonl)");
+  }
+}
+
+Sources classify(const std::vector<std::string>& given) {
+  Sources s;
+  for (const std::string& source : given) {
+    if (fs::is_directory(source) && fs::exists(fs::path(source) / "labels.tsv")) {
+      load_labelled_set(source);  // a bad labels.tsv is named here, not in a Python traceback
+      s.labelled.push_back(source);
+    } else if (fs::is_directory(source)) {
+      if (images_in(source).empty()) throw ConfigError(source + ": a folder with neither labels.tsv nor images");
+      s.cache_only.push_back(source);
+    } else if (fs::is_regular_file(source)) {
+      check_readings_file(source);
+      s.readings.push_back(source);
+    } else {
+      throw ConfigError(source + ": no such file or folder");
+    }
+  }
+  return s;
+}
+
+// The remote readings already paid for: each image of the folders read in remote mode with no
+// request allowed, so that only the cache answers. Written as crossocr's own JSONL, which the
+// trainer reads like any other readings file. Returns how many images the cache knew.
+std::size_t cached_readings(const std::vector<std::string>& folders, const CliOptions& options,
+                            const std::string& jsonl_path) {
+  ReaderOptions o = options.reader;
+  o.mode = Mode::kRemote;
+  o.fallback_local = false;
+  o.remote.offline_reason = "crossocr adapt reads the remote cache only";
+  std::vector<ImageSource> sources;
+  for (const std::string& dir : folders) {
+    for (std::string& image : images_in(dir)) sources.push_back(ImageSource{std::move(image), {}, false});
+  }
+  std::ofstream out(jsonl_path);
+  std::size_t found = 0;
+  Reader::open(o)->read_batch(sources, [&](const ImageResult& r) {
+    if (!r.ok()) return;
+    ++found;
+    out << result_to_json(r) << "\n";
+  });
+  if (!out.flush()) throw ConfigError("cannot write " + jsonl_path);
+  std::cout << "adapt: the remote cache had readings of " << found << " of " << sources.size() << " images\n";
+  return found;
+}
+
+// A scratch folder for what the trainer and this command pass each other; removed on the way out.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
+    std::string pattern = (fs::temp_directory_path() / "crossocr-adapt-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw ConfigError("cannot make a scratch folder in " + fs::temp_directory_path().string());
+    path = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+};
+
+std::size_t count_lines(const std::string& path) {
+  std::ifstream in(path);
+  return static_cast<std::size_t>(std::count(std::istreambuf_iterator<char>(in), {}, '\n'));
+}
+
+// The shipped calibration, its maps refitted on how the engine reads the held-back images with
+// the adapted recogniser: an adapted network is surer than the one the shipped maps were fitted
+// on. `held_back_dir` holds the trainer's labels.tsv of them.
+void refit_calibration(const CliOptions& options, const std::string& model, const std::string& held_back_dir) {
+  const std::string own = adapted_calibration_file(model);
+  std::error_code gone;
+  fs::remove(own, gone);  // an earlier model's, at the same path, is not this one's
+  const std::size_t held = count_lines(fs::path(held_back_dir) / "labels.tsv");
+  if (held < kMinHeldBackForCalibration) {
+    std::cout << "adapt: " << held << " labelled images held back, fewer than " << kMinHeldBackForCalibration
+              << ": the shipped calibration stays in use\n";
+    return;
+  }
+  const std::string shipped = options.reader.local.calibration_path.empty()
+                                  ? default_model_path("local_calibration.json")
+                                  : options.reader.local.calibration_path;
+  if (shipped.empty() || shipped == "none") return;
+  fs::copy_file(shipped, own, fs::copy_options::overwrite_existing);
+  LocalOptions local = options.reader.local;
+  local.recognizer_path = model;
+  const std::size_t fitted =
+      refit_reading_maps({load_labelled_set(held_back_dir)}, local, options.reader.jobs, own,
+                         "the shipped calibration, its maps refitted for " + fs::path(model).filename().string() +
+                             " on its held-back images:");
+  std::cout << "adapt: calibration refitted on " << fitted << " held-back readings: " << own << "\n";
+}
+
+void check_trainer_can_run() {
+  if (run_program({python(), "-c", "import torch, onnx, cv2, PIL, numpy"}) != 0) {
+    throw ConfigError(std::string("crossocr adapt trains with PyTorch, which is not installed here: "
+                                  "sudo apt-get install ") + kTrainingPackages +
+                      " (or tools/setup.sh --training); reading needs none of it");
+  }
+}
+
+std::string base_recognizer(const CliOptions& options) {
+  const std::string& given = options.reader.local.recognizer_path;
+  const std::string base = given.empty() ? default_model_path("strip_recognizer.onnx") : recognizer_file(given);
+  if (base.empty() || !fs::exists(base)) throw ConfigError("the base recogniser " + base + " does not exist");
+  return base;
+}
+
 }  // namespace
 
 int run_adapt(CliOptions& options) {
@@ -49,31 +207,36 @@ int run_adapt(CliOptions& options) {
   if (trainer.empty()) {
     throw ConfigError("the trainer adapt_recognizer.py was not found in " + describe_model_search_path());
   }
-  // A source that is not a labelled set is named here, not in a Python traceback.
-  for (const std::string& dir : options.sets) load_labelled_set(dir);
+  Sources sources = classify(options.sets);
   for (const std::string& dir : options.adapt_validate) load_labelled_set(dir);
-  const std::string& given = options.reader.local.recognizer_path;
-  const std::string base = given.empty() ? default_model_path("strip_recognizer.onnx") : recognizer_file(given);
-  if (base.empty() || !std::filesystem::exists(base)) throw ConfigError("the base recogniser " + base + " does not exist");
-  if (run_program({python(), "-c", "import torch, onnx, cv2, PIL, numpy"}) != 0) {
-    throw ConfigError(std::string("crossocr adapt trains with PyTorch, which is not installed here: "
-                                  "sudo apt-get install ") + kTrainingPackages +
-                      " (or tools/setup.sh --training); reading needs none of it");
-  }
+  const std::string base = base_recognizer(options);
+  check_trainer_can_run();
   const std::string out = recognizer_file(options.adapt_out);
   std::error_code ec;
-  if (const auto parent = std::filesystem::path(out).parent_path(); !parent.empty()) {
-    std::filesystem::create_directories(parent, ec);
+  if (const auto parent = fs::path(out).parent_path(); !parent.empty()) fs::create_directories(parent, ec);
+
+  const ScratchDir scratch;
+  if (!sources.cache_only.empty()) {
+    const std::string cached = scratch.path + "/cached.jsonl";
+    if (cached_readings(sources.cache_only, options, cached) > 0) sources.readings.push_back(cached);
   }
+  const std::string held_back_dir = scratch.path + "/held-back";
+  fs::create_directories(held_back_dir);
   std::vector<std::string> args = {python(), trainer, "--base", base, "--out", out, "--minutes",
-                                   std::to_string(options.adapt_minutes)};
-  for (const std::string& set : options.sets) args.insert(args.end(), {"--set", set});
+                                   std::to_string(options.adapt_minutes), "--heldback-out",
+                                   held_back_dir + "/labels.tsv"};
+  for (const std::string& set : sources.labelled) args.insert(args.end(), {"--set", set});
+  for (const std::string& file : sources.readings) args.insert(args.end(), {"--readings", file});
   for (const std::string& set : options.adapt_validate) args.insert(args.end(), {"--validate", set});
   if (options.reader.jobs != 0) args.insert(args.end(), {"--threads", std::to_string(options.reader.jobs)});
+  if (sources.labelled.empty() && sources.readings.empty()) {
+    throw ConfigError("nothing to learn from: the remote cache had no reading of the given images");
+  }
   const int status = run_program(args);
   if (status != 0) {
     throw ConfigError("adapting failed (the trainer exited with status " + std::to_string(status) + ")");
   }
+  refit_calibration(options, out, held_back_dir);
   std::cout << "read with it: crossocr --recognizer " << options.adapt_out << " IMAGE...\n";
   return kExitOk;
 }

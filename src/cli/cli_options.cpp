@@ -385,10 +385,14 @@ void add_calibrate_command(CLI::App& app, CliOptions& o, Pending& pending) {
 
 void add_adapt_command(CLI::App& app, CliOptions& o, Pending& pending) {
   CLI::App* adapt = app.add_subcommand(
-      "adapt", "fine-tune the strip recogniser on labelled images of your kind (folders with "
-               "labels.tsv); needs Debian's python3-torch");
+      "adapt", "fine-tune the strip recogniser on images of your kind: labelled sets, or remote "
+               "readings already paid for; needs Debian's python3-torch");
   adapt->fallthrough();
-  adapt->add_option("sources", o.sets, "labelled set folders, each with labels.tsv")->required();
+  adapt->add_option("sources", o.sets,
+                    "folders with labels.tsv; JSONL files of crossocr --mode remote|vote results (their remote "
+                    "readings, used where a second reader confirms them); folders of images whose remote "
+                    "readings are in the cache")
+      ->required();
   adapt->add_option("-o,--out", o.adapt_out,
                     "the adapted model: a path (.onnx), or a NAME saved under ~/.local/share/crossocr/"
                     "recognizers for --recognizer NAME")

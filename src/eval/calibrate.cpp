@@ -106,13 +106,24 @@ CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const s
   fitted.save(out_path, origin);
   if (holdout.empty()) return summary;
 
-  // The second stage: the held-out lines read as the engine reads them, with the first stage.
+  summary.held_out = refit_reading_maps(holdout, options, jobs, out_path, origin + ", its chosen readings mapped on");
+  return summary;
+}
+
+std::size_t refit_reading_maps(const std::vector<LabelledSet>& holdout, const LocalOptions& options, unsigned jobs,
+                               const std::string& calibration_path, std::string origin) {
+  Calibration fitted = Calibration::load(calibration_path);
+  // The held-out images read as the engine reads them, with the first stage alone: the maps are
+  // fitted on the probabilities they will be given.
+  Calibration first_stage = fitted;
+  first_stage.clear_reading_maps();
+  first_stage.save(calibration_path, origin);
   const std::vector<Item> held = items_of(holdout);
   std::vector<double> chosen, joined;  // one line; several lines (a product of line probabilities)
   std::vector<bool> chosen_right, joined_right;
-  LocalOptions first_stage = options;
-  first_stage.calibration_path = out_path;
-  read_each(held, first_stage, jobs, [&](LocalEngine& engine, std::size_t i, const LoadedImage& image, std::mutex& mutex) {
+  LocalOptions reading_options = options;
+  reading_options.calibration_path = calibration_path;
+  read_each(held, reading_options, jobs, [&](LocalEngine& engine, std::size_t i, const LoadedImage& image, std::mutex& mutex) {
     const Reading reading = engine.read(image);
     std::lock_guard lock(mutex);
     if (!reading.ok()) return;
@@ -120,13 +131,12 @@ CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const s
     (lines ? joined : chosen).push_back(reading.confidence);
     (lines ? joined_right : chosen_right).push_back(eval::same_text(held[i].expected, reading.text, held[i].case_sensitive));
   });
-  fitted.fit_reading_map(chosen, chosen_right);
-  fitted.fit_lines_map(joined, joined_right);
-  origin += ", its chosen readings mapped on";
+  // A map with nothing to fit on stays as it was.
+  if (!chosen.empty()) fitted.fit_reading_map(chosen, chosen_right);
+  if (!joined.empty()) fitted.fit_lines_map(joined, joined_right);
   for (const LabelledSet& set : holdout) origin += " " + set.name;
-  fitted.save(out_path, origin);
-  summary.held_out = chosen.size() + joined.size();
-  return summary;
+  fitted.save(calibration_path, origin);
+  return chosen.size() + joined.size();
 }
 
 }  // namespace crossocr

@@ -59,6 +59,8 @@ class Calibration {
   // Pool-adjacent-violators over (probability, right) pairs of chosen readings.
   void fit_reading_map(const std::vector<double>& probabilities, const std::vector<bool>& right);
   void fit_lines_map(const std::vector<double>& products, const std::vector<bool>& right);
+  // Both maps back to the identity.
+  void clear_reading_maps() { reading_map_ = {}; lines_map_ = {}; }
 
  private:
   // Knots of a second-stage map: block means of the first stage's probability and of rightness,

@@ -165,6 +165,15 @@ std::string model_file(const std::string& given, const std::string& default_name
   return path;
 }
 
+// The calibration named, else an adapted recogniser's own, else (empty) the shipped one.
+std::string calibration_for(const LocalOptions& options) {
+  if (!options.calibration_path.empty() || options.recognizer_path.empty() || options.recognizer_path == "none") {
+    return options.calibration_path;
+  }
+  const std::string own = adapted_calibration_file(recognizer_file(options.recognizer_path));
+  return std::filesystem::exists(own) ? own : std::string();
+}
+
 // Shifts a line's glyph boxes into the image it was cut from.
 void offset_boxes(Reading& reading, cv::Point by) {
   for (Glyph& g : reading.glyphs) g.box += by;
@@ -183,7 +192,7 @@ LocalEngine::LocalEngine(const LocalOptions& options)
   calibration_ = std::make_shared<Calibration>(
       options_.calibration_path == "none"
           ? Calibration()
-          : Calibration::load(model_file(options_.calibration_path, "local_calibration.json")));
+          : Calibration::load(model_file(calibration_for(options_), "local_calibration.json")));
 }
 
 LocalEngine::~LocalEngine() = default;

@@ -57,4 +57,8 @@ std::string recognizer_file(const std::string& path_or_name) {
   return user_file("XDG_DATA_HOME", ".local/share", "recognizers/" + path_or_name + ".onnx").value_or(path_or_name);
 }
 
+std::string adapted_calibration_file(const std::string& recognizer_path) {
+  return std::filesystem::path(recognizer_path).replace_extension(".calibration.json").string();
+}
+
 }  // namespace crossocr

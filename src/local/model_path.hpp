@@ -22,4 +22,8 @@ std::string describe_model_search_path();
 // path, returned as given.
 std::string recognizer_file(const std::string& path_or_name);
 
+// An adapted recogniser's own calibration (`crossocr adapt` refits it on the images it held
+// back): MODEL.calibration.json beside MODEL.onnx. Used when no calibration file is named.
+std::string adapted_calibration_file(const std::string& recognizer_path);
+
 }  // namespace crossocr

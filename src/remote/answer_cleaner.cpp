@@ -97,4 +97,15 @@ std::string clean_answer(std::string_view raw) {
   return text;
 }
 
+bool is_refusal(std::string_view cleaned) {
+  static const std::regex declining(
+      R"(^(?:sorry,|unfortunately,|i(?:'|’)m (?:sorry|unable to|not able to)\b|)"
+      R"(i (?:am (?:sorry|unable to|not able to)|can(?:'|’)t|cannot|can not|don(?:'|’)t see|do not see)\b|)"
+      R"(unable to (?:read|see|transcribe|identify|extract)\b|there (?:is|are) no (?:visible |readable |legible )?(?:text|characters)\b|)"
+      R"(no (?:visible |readable |legible )?(?:text|characters) (?:is |are |was |were )?(?:visible|found|detected|present)\b))",
+      std::regex::icase);
+  const std::string text(cleaned);
+  return text.find(' ') != std::string::npos && std::regex_search(text, declining, std::regex_constants::match_continuous);
+}
+
 }  // namespace crossocr::remote

@@ -75,6 +75,9 @@ void vote_on_samples(const Sampling& sampling, double prior_confidence, Reading&
   if (!first.warning.empty()) reading.note = "the provider's " + first.warning;
   if (reading.text.empty()) {
     reading.status = Status(StatusCode::kEngine, "the answer held no text once its wrapping was removed");
+  } else if (remote::is_refusal(reading.text)) {
+    reading.status = Status(StatusCode::kEngine, "the model declined to read the image: \"" +
+                                                     reading.text.substr(0, 120) + "\"");
   }
 }
 
