@@ -402,6 +402,46 @@ TEST(Cli, OptionMistakesGiveOneLineThatNamesTheFix) {
   }
 }
 
+// Text sent to the provider inside JSON must be UTF-8: a bad byte is a usage error naming the
+// option, from a flag, the environment or the config file alike, not a failed reading per image
+// or an abort.
+TEST(Cli, TextOptionsMustBeUtf8) {
+  const std::vector<std::pair<std::string, std::string>> mistakes = {
+      {"--prompt", "read \xff"}, {"--model", "x\xff"}, {"--charset", "\xff"}, {"--base-url", "http://\xc3"}};
+  for (const auto& [flag, value] : mistakes) {
+    SCOPED_TRACE(flag);
+    const auto r = run_cli({"--mode", "vote", flag, value, kSeedStrip});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(flag + ": not UTF-8 text"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty());
+  }
+  setenv("CROSSOCR_PROMPT", "\xc3", 1);
+  const auto env = run_cli({"--mode", "vote", kSeedStrip});
+  unsetenv("CROSSOCR_PROMPT");
+  EXPECT_EQ(env.exit_code, 2) << env.err;
+  EXPECT_NE(env.err.find("--prompt: not UTF-8 text"), std::string::npos) << env.err;
+  ScratchDir dir;
+  const auto config = run_cli({"--config", dir.write("c.toml", std::string("charset = \"\xff\"\n")), kSeedStrip});
+  EXPECT_EQ(config.exit_code, 2) << config.err;
+  EXPECT_NE(config.err.find("--charset: not UTF-8 text"), std::string::npos) << config.err;
+}
+
+// eval's --modes names at least one mode, each by name: an empty list would store an empty run.
+TEST(Cli, EvalModesMustNameModes) {
+  for (const std::string modes : {"", "local,", ",remote"}) {
+    SCOPED_TRACE("--modes '" + modes + "'");
+    const auto r = run_cli({"eval", testing::data_path("seed"), "--no-store", "--modes", modes});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("--modes"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("local, remote, vote"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  const auto ids = run_cli({"eval", "--compare", "0", "-2"});
+  EXPECT_EQ(ids.exit_code, 2) << ids.err;
+  EXPECT_NE(ids.err.find("--compare"), std::string::npos) << ids.err;
+}
+
 // The same check holds for a value from the config file.
 TEST(Cli, ANonFiniteNumberInTheConfigFileIsRefused) {
   ScratchDir dir;
