@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <chrono>
 #include <sstream>
@@ -349,6 +350,7 @@ TEST(Cli, UnwritableDebugDirAndReportAreConfigurationErrors) {
   r = run_cli({"eval", testing::data_path("seed"), "--no-store", "--report", file + "/report"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("cannot create --report"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("seed local"), std::string::npos) << "refused only after reading:\n" << r.err;
 }
 
 // Results that cannot be written are not results: a full disk is an error, never exit 0.
@@ -356,6 +358,29 @@ TEST(Cli, AnOutputThatCannotBeWrittenExitsThree) {
   const auto r = run_cli({"-o", "/dev/full", kSeedStrip});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("cannot write /dev/full"), std::string::npos) << r.err;
+}
+
+// The same for standard output, in every output format and for eval's table and files.
+TEST(Cli, AStandardOutputThatCannotBeWrittenExitsThree) {
+  for (const std::string format : {"text", "json", "jsonl"}) {
+    SCOPED_TRACE(format);
+    const auto r = run_cli({"--format", format, kSeedStrip, kSeedStrip}, "", "/dev/full");
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find("cannot write standard output: No space left on device"), std::string::npos) << r.err;
+  }
+  const auto eval = run_cli({"eval", testing::data_path("seed"), "--no-store"}, "", "/dev/full");
+  EXPECT_EQ(eval.exit_code, 3) << eval.err;
+  EXPECT_NE(eval.err.find("cannot write standard output: No space left on device"), std::string::npos) << eval.err;
+}
+
+TEST(Cli, AnEvalReportThatCannotBeWrittenExitsThreeAndSaysWhy) {
+  ScratchDir dir;
+  std::filesystem::create_directories(dir.path() / "report");
+  std::filesystem::create_symlink("/dev/full", dir.path() / "report" / "report.md");
+  const auto r = run_cli({"eval", testing::data_path("seed"), "--no-store", "--report", dir.file("report")});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("cannot write " + dir.file("report") + "/report.md: No space left on device"),
+            std::string::npos) << r.err;
 }
 
 // Opening an input for writing would empty it before it is read.
