@@ -1,5 +1,6 @@
 // crossocr eval: metrics that agree with the per-image rows, reports a browser can show, runs that
 // compare.
+#include "crossocr/errors.hpp"
 #include "crossocr/evaluation.hpp"
 
 #include "fake_provider.hpp"
@@ -38,6 +39,44 @@ TEST(Evaluation, LabelsAreUnescaped) {
   EXPECT_EQ(set.name, "tiny");
   ASSERT_EQ(set.items.size(), 3u);
   EXPECT_EQ(set.items[2].second, "line\none");
+}
+
+// A dataset.json that is not JSON, or whose fields have the wrong type, would silently change the
+// set's case rule: it is an error naming the file and the cause (through the CLI: one line,
+// exit 3, never an abort).
+TEST(Evaluation, ABadDatasetJsonIsAnErrorNamingTheFile) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"case_sensitive": "no"})", "case_sensitive must be true or false"},
+      {R"({"name": 5})", "name must be a string"},
+      {R"({"case_sensitive": )", "not JSON"},
+      {R"([true])", "not a JSON object"},
+  };
+  for (const auto& [text, cause] : bad) {
+    SCOPED_TRACE(text);
+    ScratchDir dir;
+    const std::string set = make_set(dir);
+    std::ofstream(std::filesystem::path(set) / "dataset.json") << text;
+    try {
+      load_labelled_set(set);
+      ADD_FAILURE() << "accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(set + "/dataset.json: " + cause), std::string::npos) << e.what();
+    }
+    const auto r = run_cli({"eval", set, "--no-store"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find("dataset.json: " + cause), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+  }
+}
+
+// Editors on Windows start UTF-8 files with a byte-order mark; it is not part of the first file name.
+TEST(Evaluation, AByteOrderMarkOnLabelsIsSkipped) {
+  ScratchDir dir;
+  const std::string set = make_set(dir);
+  std::ofstream(std::filesystem::path(set) / "labels.tsv") << "\xef\xbb\xbf" "a.png\tZGUVU\n";
+  const LabelledSet loaded = load_labelled_set(set);
+  ASSERT_EQ(loaded.items.size(), 1u);
+  EXPECT_EQ(loaded.items[0].first, "a.png");
 }
 
 TEST(Evaluation, MetricsAgreeWithTheRowsAndTheSetsCaseRule) {
