@@ -13,6 +13,8 @@
 #include <fstream>
 #include <regex>
 
+#include <sqlite3.h>
+
 namespace crossocr {
 namespace {
 
@@ -233,6 +235,27 @@ TEST_F(EvalCli, TwoRunsWithDifferentOptionsCompare) {
   EXPECT_NE(r.out.find("newly wrong: 1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("tiny/local/a.png: \"ZGUVU\""), std::string::npos) << r.out;
   EXPECT_EQ(run_cli({"eval", "--compare", "1", "9", "--runs-db", db}).exit_code, 3);
+}
+
+// A stored run damaged or written by an older crossocr (no start time, a report that is not
+// JSON, no summary rows, options that are not JSON) still compares: its text columns are copied
+// before the statement moves on, never read from SQLite's freed buffers.
+TEST_F(EvalCli, ARunWithoutStartOrReportStillCompares) {
+  const std::string db = dir.file("runs.sqlite");
+  ASSERT_EQ(run_cli({"eval", set, "--runs-db", db}).exit_code, 0);
+  ASSERT_EQ(run_cli({"eval", set, "--runs-db", db}).exit_code, 0);
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle,
+                         "UPDATE runs SET report = '{}', started = NULL, options = 'zz' WHERE id = 1;"
+                         "DELETE FROM summary WHERE run = 1; UPDATE runs SET report = 'not json' WHERE id = 2",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(handle);
+  const auto r = run_cli({"eval", "--compare", "1", "2", "--runs-db", db});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("run 1 () -> run 2 ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("newly wrong: 0"), std::string::npos) << r.out;
 }
 
 TEST_F(EvalCli, EveryModeThroughTheSameRunnerWithVoteStatuses) {
