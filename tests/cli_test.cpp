@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -338,6 +340,48 @@ TEST(Cli, LocalModeFlagsWhatItIsUnsureOfAndStrictExitsFive) {
   // Nothing is unflagged at --flag-below 1.
   EXPECT_EQ(run_cli({"--strict", "--flag-below", "1", kSeedStrip}).exit_code, 5);
   EXPECT_EQ(run_cli({"--flag-below", "1.5", kSeedStrip}).exit_code, 2);
+}
+
+// A blank image is said to hold no ink, in every layout, at once: no reader is asked to imagine
+// text (a blank 4000x4 strip read as a strip cost Tesseract 20 s of CPU).
+TEST(Cli, ABlankImageHoldsNoInkInEveryLayoutAndIsQuick) {
+  ScratchDir dir;
+  const std::string wide = dir.file("wide.png"), page = dir.file("page.png");
+  testing::write_solid_png(wide, 4000, 4);
+  testing::write_solid_png(page, 1500, 1500);
+  for (const std::string layout : {"auto", "strip", "page"}) {
+    SCOPED_TRACE(layout);
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = run_cli({"--format", "jsonl", "-j", "1", "--layout", layout, wide, page});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_LT(seconds, 8.0);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    for (const nlohmann::json& row : json_lines(r.out)) {
+      EXPECT_EQ(row["text"], "") << row.dump();
+      EXPECT_TRUE(row["flagged"].get<bool>()) << row.dump();
+      EXPECT_EQ(row.value("reason", ""), "the image holds no ink (one flat colour)") << row.dump();
+    }
+  }
+}
+
+// An image with ink read as nothing says so: an empty reading is never silent.
+TEST(Cli, AnEmptyReadingOfAnImageWithInkSaysWhy) {
+  ScratchDir dir;
+  cv::Mat dots(1000, 1000, CV_8UC3, cv::Scalar::all(255));
+  cv::RNG rng(17);
+  for (int i = 0; i < 1000; ++i) cv::circle(dots, {rng.uniform(0, 1000), rng.uniform(0, 1000)}, 0, cv::Scalar::all(0));
+  const std::string path = dir.file("dots.png");
+  ASSERT_TRUE(cv::imwrite(path, dots));
+  for (const std::string layout : {"auto", "strip", "page"}) {
+    SCOPED_TRACE(layout);
+    const auto r = run_cli({"--format", "jsonl", "--layout", layout, path});
+    for (const nlohmann::json& row : json_lines(r.out)) {
+      const std::string text = row["text"];
+      if (text.find_first_not_of(" \n\t") != std::string::npos) continue;  // something was read
+      EXPECT_TRUE(row["flagged"].get<bool>()) << row.dump();
+      EXPECT_EQ(row.value("note", ""), "nothing was read, though the image holds ink") << row.dump();
+    }
+  }
 }
 
 // An unwritable --debug-dir or --report is a configuration error: one line, status 3, no abort.
