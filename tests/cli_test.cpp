@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <chrono>
 #include <sstream>
@@ -339,6 +342,48 @@ TEST(Cli, LocalModeFlagsWhatItIsUnsureOfAndStrictExitsFive) {
   EXPECT_EQ(run_cli({"--flag-below", "1.5", kSeedStrip}).exit_code, 2);
 }
 
+// A blank image is said to hold no ink, in every layout, at once: no reader is asked to imagine
+// text (a blank 4000x4 strip read as a strip cost Tesseract 20 s of CPU).
+TEST(Cli, ABlankImageHoldsNoInkInEveryLayoutAndIsQuick) {
+  ScratchDir dir;
+  const std::string wide = dir.file("wide.png"), page = dir.file("page.png");
+  testing::write_solid_png(wide, 4000, 4);
+  testing::write_solid_png(page, 1500, 1500);
+  for (const std::string layout : {"auto", "strip", "page"}) {
+    SCOPED_TRACE(layout);
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = run_cli({"--format", "jsonl", "-j", "1", "--layout", layout, wide, page});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_LT(seconds, 8.0);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    for (const nlohmann::json& row : json_lines(r.out)) {
+      EXPECT_EQ(row["text"], "") << row.dump();
+      EXPECT_TRUE(row["flagged"].get<bool>()) << row.dump();
+      EXPECT_EQ(row.value("reason", ""), "the image holds no ink (one flat colour)") << row.dump();
+    }
+  }
+}
+
+// An image with ink read as nothing says so: an empty reading is never silent.
+TEST(Cli, AnEmptyReadingOfAnImageWithInkSaysWhy) {
+  ScratchDir dir;
+  cv::Mat dots(1000, 1000, CV_8UC3, cv::Scalar::all(255));
+  cv::RNG rng(17);
+  for (int i = 0; i < 1000; ++i) cv::circle(dots, {rng.uniform(0, 1000), rng.uniform(0, 1000)}, 0, cv::Scalar::all(0));
+  const std::string path = dir.file("dots.png");
+  ASSERT_TRUE(cv::imwrite(path, dots));
+  for (const std::string layout : {"auto", "strip", "page"}) {
+    SCOPED_TRACE(layout);
+    const auto r = run_cli({"--format", "jsonl", "--layout", layout, path});
+    for (const nlohmann::json& row : json_lines(r.out)) {
+      const std::string text = row["text"];
+      if (text.find_first_not_of(" \n\t") != std::string::npos) continue;  // something was read
+      EXPECT_TRUE(row["flagged"].get<bool>()) << row.dump();
+      EXPECT_EQ(row.value("note", ""), "nothing was read, though the image holds ink") << row.dump();
+    }
+  }
+}
+
 // An unwritable --debug-dir or --report is a configuration error: one line, status 3, no abort.
 TEST(Cli, UnwritableDebugDirAndReportAreConfigurationErrors) {
   ScratchDir dir;
@@ -349,6 +394,7 @@ TEST(Cli, UnwritableDebugDirAndReportAreConfigurationErrors) {
   r = run_cli({"eval", testing::data_path("seed"), "--no-store", "--report", file + "/report"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("cannot create --report"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("seed local"), std::string::npos) << "refused only after reading:\n" << r.err;
 }
 
 // Results that cannot be written are not results: a full disk is an error, never exit 0.
@@ -356,6 +402,29 @@ TEST(Cli, AnOutputThatCannotBeWrittenExitsThree) {
   const auto r = run_cli({"-o", "/dev/full", kSeedStrip});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("cannot write /dev/full"), std::string::npos) << r.err;
+}
+
+// The same for standard output, in every output format and for eval's table and files.
+TEST(Cli, AStandardOutputThatCannotBeWrittenExitsThree) {
+  for (const std::string format : {"text", "json", "jsonl"}) {
+    SCOPED_TRACE(format);
+    const auto r = run_cli({"--format", format, kSeedStrip, kSeedStrip}, "", "/dev/full");
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find("cannot write standard output: No space left on device"), std::string::npos) << r.err;
+  }
+  const auto eval = run_cli({"eval", testing::data_path("seed"), "--no-store"}, "", "/dev/full");
+  EXPECT_EQ(eval.exit_code, 3) << eval.err;
+  EXPECT_NE(eval.err.find("cannot write standard output: No space left on device"), std::string::npos) << eval.err;
+}
+
+TEST(Cli, AnEvalReportThatCannotBeWrittenExitsThreeAndSaysWhy) {
+  ScratchDir dir;
+  std::filesystem::create_directories(dir.path() / "report");
+  std::filesystem::create_symlink("/dev/full", dir.path() / "report" / "report.md");
+  const auto r = run_cli({"eval", testing::data_path("seed"), "--no-store", "--report", dir.file("report")});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("cannot write " + dir.file("report") + "/report.md: No space left on device"),
+            std::string::npos) << r.err;
 }
 
 // Opening an input for writing would empty it before it is read.
@@ -372,7 +441,8 @@ TEST(Cli, AnOutputThatNamesAnInputIsRefusedAndTheInputKept) {
 TEST(Cli, StandardInputOverTheSizeLimitIsRefused) {
   const auto r = run_cli({"--max-file-bytes", "1000", "-"}, kSeedStrip);  // the seed is 1863 bytes
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_NE(r.err.find("over the limit of 1000"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("crossocr: -: file is over the limit of 1000 bytes (--max-file-bytes)"), std::string::npos)
+      << r.err;
 }
 
 // Option misuse: exit 2 and one line that says what is wrong and what would be right, never a
@@ -400,6 +470,46 @@ TEST(Cli, OptionMistakesGiveOneLineThatNamesTheFix) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_TRUE(r.out.empty());
   }
+}
+
+// Text sent to the provider inside JSON must be UTF-8: a bad byte is a usage error naming the
+// option, from a flag, the environment or the config file alike, not a failed reading per image
+// or an abort.
+TEST(Cli, TextOptionsMustBeUtf8) {
+  const std::vector<std::pair<std::string, std::string>> mistakes = {
+      {"--prompt", "read \xff"}, {"--model", "x\xff"}, {"--charset", "\xff"}, {"--base-url", "http://\xc3"}};
+  for (const auto& [flag, value] : mistakes) {
+    SCOPED_TRACE(flag);
+    const auto r = run_cli({"--mode", "vote", flag, value, kSeedStrip});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(flag + ": not UTF-8 text"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty());
+  }
+  setenv("CROSSOCR_PROMPT", "\xc3", 1);
+  const auto env = run_cli({"--mode", "vote", kSeedStrip});
+  unsetenv("CROSSOCR_PROMPT");
+  EXPECT_EQ(env.exit_code, 2) << env.err;
+  EXPECT_NE(env.err.find("--prompt: not UTF-8 text"), std::string::npos) << env.err;
+  ScratchDir dir;
+  const auto config = run_cli({"--config", dir.write("c.toml", std::string("charset = \"\xff\"\n")), kSeedStrip});
+  EXPECT_EQ(config.exit_code, 2) << config.err;
+  EXPECT_NE(config.err.find("--charset: not UTF-8 text"), std::string::npos) << config.err;
+}
+
+// eval's --modes names at least one mode, each by name: an empty list would store an empty run.
+TEST(Cli, EvalModesMustNameModes) {
+  for (const std::string modes : {"", "local,", ",remote"}) {
+    SCOPED_TRACE("--modes '" + modes + "'");
+    const auto r = run_cli({"eval", testing::data_path("seed"), "--no-store", "--modes", modes});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("--modes"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("local, remote, vote"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+  const auto ids = run_cli({"eval", "--compare", "0", "-2"});
+  EXPECT_EQ(ids.exit_code, 2) << ids.err;
+  EXPECT_NE(ids.err.find("--compare"), std::string::npos) << ids.err;
 }
 
 // The same check holds for a value from the config file.

@@ -1,5 +1,6 @@
 // crossocr eval: metrics that agree with the per-image rows, reports a browser can show, runs that
 // compare.
+#include "crossocr/errors.hpp"
 #include "crossocr/evaluation.hpp"
 
 #include "fake_provider.hpp"
@@ -11,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+
+#include <sqlite3.h>
 
 namespace crossocr {
 namespace {
@@ -38,6 +41,44 @@ TEST(Evaluation, LabelsAreUnescaped) {
   EXPECT_EQ(set.name, "tiny");
   ASSERT_EQ(set.items.size(), 3u);
   EXPECT_EQ(set.items[2].second, "line\none");
+}
+
+// A dataset.json that is not JSON, or whose fields have the wrong type, would silently change the
+// set's case rule: it is an error naming the file and the cause (through the CLI: one line,
+// exit 3, never an abort).
+TEST(Evaluation, ABadDatasetJsonIsAnErrorNamingTheFile) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"case_sensitive": "no"})", "case_sensitive must be true or false"},
+      {R"({"name": 5})", "name must be a string"},
+      {R"({"case_sensitive": )", "not JSON"},
+      {R"([true])", "not a JSON object"},
+  };
+  for (const auto& [text, cause] : bad) {
+    SCOPED_TRACE(text);
+    ScratchDir dir;
+    const std::string set = make_set(dir);
+    std::ofstream(std::filesystem::path(set) / "dataset.json") << text;
+    try {
+      load_labelled_set(set);
+      ADD_FAILURE() << "accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(set + "/dataset.json: " + cause), std::string::npos) << e.what();
+    }
+    const auto r = run_cli({"eval", set, "--no-store"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find("dataset.json: " + cause), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+  }
+}
+
+// Editors on Windows start UTF-8 files with a byte-order mark; it is not part of the first file name.
+TEST(Evaluation, AByteOrderMarkOnLabelsIsSkipped) {
+  ScratchDir dir;
+  const std::string set = make_set(dir);
+  std::ofstream(std::filesystem::path(set) / "labels.tsv") << "\xef\xbb\xbf" "a.png\tZGUVU\n";
+  const LabelledSet loaded = load_labelled_set(set);
+  ASSERT_EQ(loaded.items.size(), 1u);
+  EXPECT_EQ(loaded.items[0].first, "a.png");
 }
 
 TEST(Evaluation, MetricsAgreeWithTheRowsAndTheSetsCaseRule) {
@@ -194,6 +235,27 @@ TEST_F(EvalCli, TwoRunsWithDifferentOptionsCompare) {
   EXPECT_NE(r.out.find("newly wrong: 1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("tiny/local/a.png: \"ZGUVU\""), std::string::npos) << r.out;
   EXPECT_EQ(run_cli({"eval", "--compare", "1", "9", "--runs-db", db}).exit_code, 3);
+}
+
+// A stored run damaged or written by an older crossocr (no start time, a report that is not
+// JSON, no summary rows, options that are not JSON) still compares: its text columns are copied
+// before the statement moves on, never read from SQLite's freed buffers.
+TEST_F(EvalCli, ARunWithoutStartOrReportStillCompares) {
+  const std::string db = dir.file("runs.sqlite");
+  ASSERT_EQ(run_cli({"eval", set, "--runs-db", db}).exit_code, 0);
+  ASSERT_EQ(run_cli({"eval", set, "--runs-db", db}).exit_code, 0);
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle,
+                         "UPDATE runs SET report = '{}', started = NULL, options = 'zz' WHERE id = 1;"
+                         "DELETE FROM summary WHERE run = 1; UPDATE runs SET report = 'not json' WHERE id = 2",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(handle);
+  const auto r = run_cli({"eval", "--compare", "1", "2", "--runs-db", db});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("run 1 () -> run 2 ("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("newly wrong: 0"), std::string::npos) << r.out;
 }
 
 TEST_F(EvalCli, EveryModeThroughTheSameRunnerWithVoteStatuses) {

@@ -87,12 +87,13 @@ std::vector<std::uint8_t> png_declaring(std::uint32_t width, std::uint32_t heigh
   return png;
 }
 
-ProcessResult run_cli(const std::vector<std::string>& args, const std::string& stdin_path) {
+ProcessResult run_cli(const std::vector<std::string>& args, const std::string& stdin_path,
+                      const std::string& stdout_path) {
   ScratchDir dir;
   std::string command = quote(CROSSOCR_CLI_PATH);
   // Appended piece by piece: g++ 12 warns falsely (-Wrestrict) on `" " + std::string`.
   for (const std::string& a : args) command.append(" ").append(quote(a));
-  command.append(" >").append(quote(dir.file("out")));
+  command.append(" >").append(quote(stdout_path.empty() ? dir.file("out") : stdout_path));
   command.append(" 2>").append(quote(dir.file("err")));
   command.append(" <").append(stdin_path.empty() ? std::string("/dev/null") : quote(stdin_path));
   const int status = std::system(command.c_str());

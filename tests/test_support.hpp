@@ -45,8 +45,10 @@ struct ProcessResult {
   std::string err;
 };
 
-// Runs the built crossocr with `args` (each shell-quoted), optionally feeding `stdin_path`.
-ProcessResult run_cli(const std::vector<std::string>& args, const std::string& stdin_path = "");
+// Runs the built crossocr with `args` (each shell-quoted), optionally feeding `stdin_path` and
+// sending standard output to `stdout_path` (then `out` is empty).
+ProcessResult run_cli(const std::vector<std::string>& args, const std::string& stdin_path = "",
+                      const std::string& stdout_path = "");
 
 // The six kinds of bad input every batch must survive, written into `dir`; returns their paths.
 std::vector<std::string> write_bad_inputs(const ScratchDir& dir);

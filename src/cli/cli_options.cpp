@@ -4,6 +4,7 @@
 #include "user_paths.hpp"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "crossocr/alignment.hpp"
 
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -48,6 +50,22 @@ CLI::Validator finite_range(double lowest, double highest) {
         return {};
       },
       "NUMBER in " + range);
+}
+
+// The prompt, model, charset and base URL travel inside JSON (the request, the cache key, the
+// report), which must be UTF-8: a bad byte is refused here, not as a failed reading per image.
+CLI::Validator utf8_text() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        try {
+          (void)nlohmann::json(text).dump();  // nlohmann's strict encoder is the UTF-8 check
+        } catch (const nlohmann::json::type_error& e) {
+          const std::string why = e.what();  // "[json.exception.type_error.316] invalid UTF-8 byte ..."
+          return "not UTF-8 text (" + why.substr(why.find(']') + 2) + ")";
+        }
+        return {};
+      },
+      "");
 }
 
 // " (did you mean NAME?)" for the name of `names` within two edits of `text`, else nothing.
@@ -237,7 +255,7 @@ void add_local_flags(CLI::App& app, LocalOptions& local) {
       ->check(CLI::ExistingDirectory)->group(local_group);
   app.add_option("--charset", local.tesseract.charset,
                  "the only characters the local engine may output, e.g. ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-      ->group(local_group);
+      ->check(utf8_text())->group(local_group);
   app.add_option("--recognizer", local.recognizer_path,
                  "the CAPTCHA strip recogniser (ONNX) to read with, or none (default: the installed "
                  "strip_recognizer.onnx)")->group(local_group);
@@ -260,12 +278,12 @@ void add_endpoint_flags(CLI::App& app, RemoteOptions& remote, Pending& pending,
       ->envname("CROSSOCR_PROVIDER")->capture_default_str()->group(remote_group);
   pending.base_url = app.add_option("--base-url", remote.base_url,
                                     "OpenAI-compatible API root; POSTs go to BASE/chat/completions")
-                         ->envname("CROSSOCR_BASE_URL")->group(remote_group);
+                         ->check(utf8_text())->envname("CROSSOCR_BASE_URL")->group(remote_group);
   pending.model = app.add_option("--model", remote.model, "vision model (default: the seed's, "
                                  "meta-llama/llama-4-scout-17b-16e-instruct on Groq)")
-                      ->envname("CROSSOCR_MODEL")->group(remote_group);
+                      ->check(utf8_text())->envname("CROSSOCR_MODEL")->group(remote_group);
   app.add_option("--prompt", remote.prompt, "instruction sent with the image (default: the seed's)")
-      ->envname("CROSSOCR_PROMPT")->group(remote_group);
+      ->check(utf8_text())->envname("CROSSOCR_PROMPT")->group(remote_group);
   app.add_option("--max-tokens", remote.max_tokens, "answer length cap")
       ->check(CLI::Range(1, 100000))->capture_default_str()->group(remote_group);
   app.add_option("--temperature", remote.temperature, "sampling temperature")
@@ -365,7 +383,7 @@ void add_eval_command(CLI::App& app, CliOptions& o, Pending& pending) {
                  "with remote or vote mode: store how often the remote model read these sets exactly "
                  "right as its prior (see --remote-prior)");
   eval->add_option("--compare", o.compare, "print what changed between two stored runs: A B")
-      ->expected(2);
+      ->expected(2)->check(CLI::Range(1LL, std::numeric_limits<long long>::max()));
   pending.eval = eval;
 }
 
@@ -404,20 +422,30 @@ void add_adapt_command(CLI::App& app, CliOptions& o, Pending& pending) {
   pending.adapt = adapt;
 }
 
+// eval's --modes: comma-separated names, at least one, none empty (an empty list would store an
+// empty run).
+std::vector<Mode> modes_named(const std::string& list) {
+  std::vector<std::string> keys;
+  for (const auto& [name, mode] : mode_names()) keys.push_back(name);
+  std::vector<Mode> modes;
+  std::size_t start = 0;
+  for (std::size_t comma = 0; comma != std::string::npos; start = comma + 1) {
+    comma = list.find(',', start);
+    const std::string name = list.substr(start, comma == std::string::npos ? comma : comma - start);
+    const auto it = mode_names().find(name);
+    if (it == mode_names().end()) throw CLI::ValidationError("--modes", not_one_of(name, keys));
+    modes.push_back(it->second);
+  }
+  return modes;
+}
+
 // What CLI11 cannot check by itself; throws its errors so that they are reported like its own.
 void check_command(CliOptions& o, const Pending& pending) {
   o.calibrate = pending.calibrate->parsed();
   o.adapt = pending.adapt->parsed();
   o.eval = pending.eval->parsed();
   if (o.eval) {
-    o.eval_modes.clear();
-    std::stringstream list(pending.eval_modes);
-    const std::map<std::string, Mode>& modes = mode_names();
-    for (std::string name; std::getline(list, name, ',');) {
-      const auto it = modes.find(name);
-      if (it == modes.end()) throw CLI::ValidationError("--modes", "unknown mode '" + name + "'");
-      o.eval_modes.push_back(it->second);
-    }
+    o.eval_modes = modes_named(pending.eval_modes);
     if (o.sets.empty() && o.compare.empty()) {
       throw CLI::ValidationError("eval", "name at least one set folder, or --compare A B");
     }

@@ -6,7 +6,9 @@
 #include "crossocr/run_store.hpp"
 #include "crossocr/version.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -55,14 +57,33 @@ void fit_remote_prior(const EvalReport& report, const std::vector<LabelledSet>& 
   for (const LabelledSet& set : sets) origin += " " + set.name;
   const std::string path = default_remote_priors_path();
   const double prior = store_remote_prior(path, remote, right, read, origin);
-  std::printf("\nremote prior for %s at %s: %.3f (%d of %d read exactly), stored in %s\n", remote.model.c_str(),
-              remote.base_url.c_str(), prior, right, read, path.c_str());
+  char figure[16];
+  std::snprintf(figure, sizeof figure, "%.3f", prior);
+  std::cout << "\nremote prior for " << remote.model << " at " << remote.base_url << ": " << figure << " (" << right
+            << " of " << read << " read exactly), stored in " << path << "\n";
+}
+
+// Results that cannot be written are lost: a full disk or a closed pipe is an error naming the
+// file and the cause, never exit 0.
+void check_written(std::ostream& out, const std::string& name) {
+  out.flush();
+  if (!out) throw ConfigError("cannot write " + name + ": " + std::strerror(errno));
 }
 
 void write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
-  if (!out) throw ConfigError("cannot write " + path.string());
+  out.close();  // a full disk shows only when the buffer is written out
+  if (!out) throw ConfigError("cannot write " + path.string() + ": " + std::strerror(errno));
+}
+
+// The --report folder is made and checked before any image is read, so that a folder that cannot
+// be written costs nothing.
+void prepare_report_dir(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) throw ConfigError("cannot create --report " + dir + ": " + error.message());
+  if (access(dir.c_str(), W_OK) != 0) throw ConfigError("cannot write --report " + dir + ": " + std::strerror(errno));
 }
 
 }  // namespace
@@ -71,10 +92,12 @@ int run_eval(CliOptions& options) {
   const std::string db_path = options.runs_db.empty() ? default_runs_path() : options.runs_db;
   if (!options.compare.empty()) {
     std::cout << RunStore::open(db_path)->compare(options.compare[0], options.compare[1]);
+    check_written(std::cout, "standard output");
     return kExitOk;
   }
   std::vector<LabelledSet> sets;
   for (const std::string& dir : options.sets) sets.push_back(load_labelled_set(dir));
+  if (!options.report_dir.empty()) prepare_report_dir(options.report_dir);
 
   ProgressDisplay progress;
   const EvalReport report = evaluate(sets, options.eval_modes, options.reader, std::ref(progress),
@@ -83,21 +106,19 @@ int run_eval(CliOptions& options) {
                                        report_problem(problem + "; remote readings come from the cache only");
                                      });
   if (!options.report_dir.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(options.report_dir, error);
-    if (error) throw ConfigError("cannot create --report " + options.report_dir + ": " + error.message());
     const std::filesystem::path dir(options.report_dir);
     write_file(dir / "report.json", report_json(report));
     write_file(dir / "report.md", report_markdown(report));
     write_file(dir / "report.html", report_html(report));
   }
   std::cout << report_markdown(report);
-  std::cout.flush();
+  check_written(std::cout, "standard output");
   if (options.fit_remote_prior) fit_remote_prior(report, sets, options.reader.remote);
   if (options.store_run) {
     const long long id = RunStore::open(db_path)->save(report, std::string(version()) + " " + CROSSOCR_GIT_COMMIT);
     std::cout << "\nstored as run " << id << " in " << db_path << "\n";
   }
+  check_written(std::cout, "standard output");
   return kExitOk;
 }
 
@@ -112,6 +133,7 @@ int run_calibrate(CliOptions& options) {
             << s.right << " right)";
   if (!holdout.empty()) std::cout << ", the chosen reading's map on " << s.held_out << " held-out images";
   std::cout << "; wrote " << options.calibration_out << "\n";
+  check_written(std::cout, "standard output");
   return kExitOk;
 }
 

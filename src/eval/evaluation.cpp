@@ -132,6 +132,34 @@ std::string unescape_label(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// The optional dataset.json: `name` and `case_sensitive`. A file that is there but unreadable
+// would silently change the set's case rule, so it is an error naming the file and the cause.
+void read_dataset_json(const std::string& dir, LabelledSet& set) {
+  const std::string path = (std::filesystem::path(dir) / "dataset.json").string();
+  std::ifstream meta(path);
+  if (!meta) return;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(meta);
+  } catch (const nlohmann::json::parse_error& e) {
+    const std::string why = e.what();
+    throw ConfigError(path + ": not JSON (" + why.substr(why.find(']') + 2) + ")");
+  }
+  if (!j.is_object()) throw ConfigError(path + ": not a JSON object");
+  if (const auto it = j.find("case_sensitive"); it != j.end()) {
+    if (!it->is_boolean()) throw ConfigError(path + ": case_sensitive must be true or false");
+    set.case_sensitive = it->get<bool>();
+  }
+  if (const auto it = j.find("name"); it != j.end()) {
+    if (!it->is_string()) throw ConfigError(path + ": name must be a string");
+    set.name = it->get<std::string>();
+  }
+}
+
+}  // namespace
+
 LabelledSet load_labelled_set(const std::string& dir) {
   LabelledSet set;
   set.dir = dir;
@@ -139,6 +167,7 @@ LabelledSet load_labelled_set(const std::string& dir) {
   if (set.name.empty()) set.name = std::filesystem::path(dir).parent_path().filename().string();
   std::ifstream labels(std::filesystem::path(dir) / "labels.tsv");
   if (!labels) throw ConfigError(dir + ": no labels.tsv (a set is a folder with labels.tsv)");
+  if (labels.peek() == 0xEF) labels.ignore(3);  // a UTF-8 byte-order mark (0xEF 0xBB 0xBF) is no file name
   for (std::string line; std::getline(labels, line);) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const auto tab = line.find('\t');
@@ -146,14 +175,7 @@ LabelledSet load_labelled_set(const std::string& dir) {
     set.items.emplace_back(line.substr(0, tab), unescape_label(line.substr(tab + 1)));
   }
   if (set.items.empty()) throw ConfigError(dir + "/labels.tsv: no `file<TAB>text` lines");
-  std::ifstream meta(std::filesystem::path(dir) / "dataset.json");
-  if (meta) {
-    const auto j = nlohmann::json::parse(meta, nullptr, false);
-    if (j.is_object()) {
-      set.case_sensitive = j.value("case_sensitive", true);
-      set.name = j.value("name", set.name);
-    }
-  }
+  read_dataset_json(dir, set);
   return set;
 }
 

@@ -62,8 +62,9 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
   silence_decoder_chatter();
   if (bytes.empty()) return failure(StatusCode::kDecode, "file is empty");
   if (bytes.size() > limits.max_file_bytes) {
-    return failure(StatusCode::kLimit, "file is " + std::to_string(bytes.size()) + " bytes, over the limit of " +
-                   std::to_string(limits.max_file_bytes));
+    // Standard input is read only to one byte past the limit, so its true size is unknown here.
+    return failure(StatusCode::kLimit, "file is over the limit of " + std::to_string(limits.max_file_bytes) +
+                   " bytes (--max-file-bytes)");
   }
 
   // The header alone tells the canvas size; refuse before any pixel buffer is allocated.
@@ -125,7 +126,7 @@ LoadedImage load_image(const std::string& path, const ImageLimits& limits) {
   if (ec) return failure(StatusCode::kIo, "cannot read: " + ec.message());
   if (size > limits.max_file_bytes) {
     return failure(StatusCode::kLimit, "file is " + std::to_string(size) + " bytes, over the limit of " +
-                   std::to_string(limits.max_file_bytes));
+                   std::to_string(limits.max_file_bytes) + " bytes (--max-file-bytes)");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return failure(StatusCode::kIo, "cannot open for reading");

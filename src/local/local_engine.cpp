@@ -16,6 +16,7 @@
 #include <cmath>
 #include <filesystem>
 #include <optional>
+#include <vector>
 
 namespace crossocr {
 namespace {
@@ -53,6 +54,41 @@ constexpr double kSureWithoutTesseract = 0.97;
 // generated lines the calibration is fitted on are harder for it than real CAPTCHAs, so the
 // calibrated probability alone would send nearly every strip to Tesseract.
 constexpr double kStripRecognizerSure = 0.65;
+
+// Below this spread of levels in every channel an image is one flat colour (a blank page, an
+// all-black or fully transparent image, JPEG noise on white): it holds no ink to read.
+constexpr double kFaintestInk = 8.0;
+
+bool one_flat_colour(const cv::Mat& image) {
+  std::vector<cv::Mat> channels;
+  cv::split(image, channels);
+  for (const cv::Mat& channel : channels) {
+    double lowest = 0.0, highest = 0.0;
+    cv::minMaxLoc(channel, &lowest, &highest);
+    if (highest - lowest >= kFaintestInk) return false;
+  }
+  return true;
+}
+
+// Nothing to read, and no reader is asked to imagine something (a blank 4000x4 strip once cost
+// Tesseract tens of seconds and came out as "ne").
+Reading blank_reading() {
+  Reading blank;
+  blank.engine = "local";
+  blank.confidence_source = "calibrated";
+  blank.note = "the image holds no ink (one flat colour)";
+  return blank;
+}
+
+// A reading is never silently empty: when nothing visible was read from an image with ink, it
+// says so (and is flagged for it).
+void explain_empty(Reading& reading) {
+  const bool nothing_visible = std::all_of(reading.text.begin(), reading.text.end(),
+                                           [](unsigned char c) { return std::isspace(c); });
+  if (reading.ok() && nothing_visible && reading.note.empty()) {
+    reading.note = "nothing was read, though the image holds ink";
+  }
+}
 
 Reading finished(Reading reading, std::chrono::steady_clock::time_point start) {
   reading.latency_ms =
@@ -281,14 +317,7 @@ std::vector<std::pair<std::vector<double>, std::string>> LocalEngine::calibratio
 
 Reading LocalEngine::read_lines(const cv::Mat& image, bool split) {
   const TextLines found = split ? find_text_lines(image) : TextLines{};
-  if (split && found.lines.empty()) {
-    // One flat colour: nothing to read, and no reader is asked to imagine something.
-    Reading blank;
-    blank.engine = "local";
-    blank.confidence_source = "calibrated";
-    blank.note = "the image holds no ink (one flat colour)";
-    return blank;
-  }
+  if (split && found.lines.empty()) return blank_reading();  // too faint for the line finder
   Reading whole = read_line(image);
   if (whole.ok() && whole.text.empty() && split && !found.lines.empty()) {
     whole.note = "nothing was read, though the image holds ink";
@@ -323,11 +352,17 @@ Reading LocalEngine::read(const LoadedImage& image) {
   PreprocessOptions preprocessing = options_.preprocess;
   if (preprocessing.layout == Layout::kAuto) preprocessing.layout = detect_layout(image.pixels);
   if (!preprocessing.debug_dir.empty()) preprocess(image.pixels, preprocessing);  // the steps, as PNG
+  if (one_flat_colour(image.pixels)) {  // in every layout, before any reader is asked
+    Reading blank = blank_reading();
+    blank.confidence = calibration_->reading_probability(0.0);
+    return finished(std::move(blank), start);
+  }
 
   if (preprocessing.layout == Layout::kPage) {
     const Preprocessed prepared = preprocess(image.pixels, preprocessing);
     Reading page = tesseract_.recognize(prepared.variants.front(), Layout::kPage);
     if (page.ok()) page_confidence(page, *calibration_);
+    explain_empty(page);
     return finished(std::move(page), start);
   }
   // --layout strip: one line, as given; otherwise a short image may hold several.
@@ -338,6 +373,7 @@ Reading LocalEngine::read(const LoadedImage& image) {
                                             : calibration_->reading_probability(read.confidence);
   // Which strip recogniser took part: an adapted one reads its own kind, and results say so.
   if (recognizer_) read.recognizer = options_.recognizer_path.empty() ? "shipped" : options_.recognizer_path;
+  explain_empty(read);
   return finished(std::move(read), start);
 }
 
