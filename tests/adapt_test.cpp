@@ -92,7 +92,7 @@ TEST(Adapt, LearnsFromConfirmedRemoteReadingsInAVoteJsonl) {
   const std::string model = dir.file("pseudo.onnx");
   const auto adapt = run_cli({"adapt", dir.file("vote.jsonl"), "-o", model, "--minutes", "0.5"});
   ASSERT_EQ(adapt.exit_code, 0) << adapt.out << adapt.err;
-  EXPECT_NE(adapt.out.find("readings confirmed"), std::string::npos) << adapt.out;
+  EXPECT_NE(adapt.out.find("remote readings confirmed"), std::string::npos) << adapt.out;
   const auto meta = nlohmann::json::parse(std::ifstream(dir.file("pseudo.json")));
   const int readings = meta["remote_readings"].get<int>();
   EXPECT_EQ(readings + meta["held_back"].get<int>(), 35);

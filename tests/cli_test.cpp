@@ -226,6 +226,23 @@ TEST_F(CliRemote, VoteFlagsADifferentAnswerAndStrictChangesTheExitStatus) {
   EXPECT_EQ(r.exit_code, 5);
 }
 
+// A vision model's favourite mistake on a code: a real word. The local reader read "BOK"; the
+// remote's "BOOK" differs by a doubled letter, which the reconciler accepts as a misread doubling,
+// but a dictionary word the local reader did not read never stands unflagged.
+TEST_F(CliRemote, AWordTheLocalReaderDidNotReadIsFlagged) {
+  cv::Mat strip(60, 200, CV_8UC3, cv::Scalar(255, 255, 255));
+  cv::putText(strip, "BOK", {10, 45}, cv::FONT_HERSHEY_SIMPLEX, 1.5, cv::Scalar(0, 0, 0), 3);
+  const std::string image = dir.file("bok.png");
+  cv::imwrite(image, strip);
+  server.script({testing::Reply{200, testing::answer_body("BOOK")}});
+  const auto r = run_cli(remote_args({"--format", "jsonl", "--no-cache", image}, "vote"));
+  const auto row = nlohmann::json::parse(r.out);
+  ASSERT_EQ(row["local"]["text"], "BOK");
+  EXPECT_EQ(row["flagged"], true);
+  EXPECT_NE(row["reason"].get<std::string>().find("'BOOK' is a dictionary word"), std::string::npos) << row["reason"];
+  EXPECT_EQ(run_cli(remote_args({"--strict", "--no-cache", image}, "vote")).exit_code, 5);
+}
+
 TEST_F(CliRemote, VoteFallsBackToTheLocalReadingWhenTheRemoteFails) {
   server.script({testing::Reply{500, testing::groq_error_body("down", "internal_server_error"),
                                 {{"retry-after-ms", "10"}}}});

@@ -489,7 +489,8 @@ def main():
     with open(os.path.splitext(args.out)[0] + ".json", "w") as f:
         json.dump(meta, f, indent=1)
     print(f"adapt: wrote {args.out}: {measure.name} {percent(base_score)} -> {percent(best)}"
-          + (" (training did not beat the base network, so it is written unchanged)" if kept_base else ""),
+          + (" (training did not beat the base network, so it is written unchanged)" if kept_base else "")
+          + (f"; {sum(pseudo.confirmed)} of {len(pseudo_items)} remote readings confirmed" if pseudo_items else ""),
           flush=True)
 
 

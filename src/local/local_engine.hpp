@@ -29,6 +29,9 @@ class LocalEngine : public Engine {
   ~LocalEngine() override;
   Reading read(const LoadedImage& image) override;
 
+  // True when every word of `text` is in Tesseract's English dictionaries.
+  bool is_word(const std::string& text) { return tesseract_.is_word(text); }
+
   // For fitting the calibration (`crossocr calibrate`): the features and text of every candidate
   // for an image read as one line, at both moments candidates are weighed (before and after
   // Tesseract).
@@ -47,6 +50,9 @@ class LocalEngine : public Engine {
   void mark_words(LineEvidence& evidence, std::size_t from);  // candidates from `from` on
 
   std::shared_ptr<StripRecognizer> recognizer_;  // null when there is none
+  // Beside an adapted recogniser, the shipped one: each strip goes to whichever of the two is
+  // surer of it, so that a model adapted to one kind does not read the others worse.
+  std::shared_ptr<StripRecognizer> shipped_recognizer_;
   std::shared_ptr<LineReader> line_reader_;      // null when there is none
   std::shared_ptr<Calibration> calibration_;
 };
