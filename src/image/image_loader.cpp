@@ -1,5 +1,7 @@
 #include "crossocr/image_loader.hpp"
 
+#include "stage_clock.hpp"
+
 #include "image/pix_codec.hpp"
 
 #include <leptonica/allheaders.h>
@@ -59,6 +61,7 @@ std::string format_name(int leptonica_format) {
 }  // namespace
 
 LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits& limits) {
+  const StageTimer timer(Stage::kDecode);
   silence_decoder_chatter();
   if (bytes.empty()) return failure(StatusCode::kDecode, "file is empty");
   if (bytes.size() > limits.max_file_bytes) {

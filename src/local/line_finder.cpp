@@ -1,5 +1,7 @@
 #include "local/line_finder.hpp"
 
+#include "stage_clock.hpp"
+
 #include "local/preprocess_steps.hpp"
 
 #include <opencv2/imgproc.hpp>
@@ -124,6 +126,7 @@ cv::Rect trim_columns(const cv::Mat& ink, const cv::Rect& band) {
 }  // namespace
 
 TextLines find_text_lines(const cv::Mat& bgr) {
+  const StageTimer timer(Stage::kLineFinder);
   TextLines out;
   out.image = bgr;
   cv::Mat grey;

@@ -1,5 +1,7 @@
 #include "local/line_reader.hpp"
 
+#include "stage_clock.hpp"
+
 #include "crossocr/alignment.hpp"
 #include "crossocr/errors.hpp"
 #include "local/model_path.hpp"
@@ -61,6 +63,7 @@ std::unique_ptr<LineReader> LineReader::load(const std::string& onnx_path) {
 }
 
 NetworkReading LineReader::read(const cv::Mat& image, const std::string& charset) {
+  const StageTimer timer(Stage::kLineReader);
   const Impl& m = *impl_;
 
   // As in training: 32 px high at the line's aspect (area when shrinking, linear when

@@ -1,5 +1,7 @@
 #include "local/preprocessor.hpp"
 
+#include "stage_clock.hpp"
+
 #include "crossocr/errors.hpp"
 #include "image/pix_codec.hpp"
 #include "local/preprocess_steps.hpp"
@@ -386,6 +388,7 @@ Layout detect_layout(const cv::Mat& image) {
 }
 
 Preprocessed preprocess(const cv::Mat& image, const PreprocessOptions& options) {
+  const StageTimer timer(Stage::kPreprocess);
   DebugDump dump(options);
   Preprocessed out;
   out.layout = options.layout == Layout::kAuto ? detect_layout(image) : options.layout;

@@ -1,5 +1,7 @@
 #include "local/strip_recognizer.hpp"
 
+#include "stage_clock.hpp"
+
 #include "crossocr/errors.hpp"
 #include "local/ctc_decoder.hpp"
 #include "local/model_path.hpp"
@@ -107,6 +109,7 @@ StripInput strip_input(const cv::Mat& bgr) {
 }  // namespace
 
 NetworkReading StripRecognizer::read(const cv::Mat& bgr, const std::string& charset) {
+  const StageTimer timer(Stage::kStripRecognizer);
   const StripInput strip = strip_input(bgr);
   impl_->net.setInput(cv::dnn::blobFromImage(strip.input));
   const cv::Mat logits = impl_->net.forward();  // 1 x classes x 1 x T

@@ -1,6 +1,8 @@
 // The only file that includes Tesseract's headers.
 #include "local/tesseract_engine.hpp"
 
+#include "stage_clock.hpp"
+
 #include "local/glyph_choices.hpp"
 
 #include "crossocr/errors.hpp"
@@ -202,6 +204,7 @@ Reading TesseractEngine::recognize_words(const Variant& variant) {
 
 Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionaries, Layout spacing,
                                         int psm) {
+  const StageTimer timer(Stage::kTesseract);
   const auto start = std::chrono::steady_clock::now();
   Reading reading;
   reading.engine = "local";

@@ -1,5 +1,7 @@
 #include "remote/remote_engine.hpp"
 
+#include "stage_clock.hpp"
+
 #include "remote/answer_cleaner.hpp"
 #include "remote/chat_completions.hpp"
 #include "remote/digest.hpp"
@@ -254,6 +256,7 @@ RemoteEngine::RemoteEngine(RemoteOptions options, std::shared_ptr<RemoteGate> ga
 RemoteEngine::~RemoteEngine() = default;
 
 Reading RemoteEngine::read(const LoadedImage& image) {
+  const StageTimer timer(Stage::kRemote);
   const auto start = std::chrono::steady_clock::now();
   const RemoteOptions& o = impl_->options;
   Reading reading;
