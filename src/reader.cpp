@@ -169,7 +169,7 @@ struct Reader::Impl {
   // local reader did not read, leaves the verdict unverified whichever text it chose.
   void doubt_word_substitution(ImageResult& result) {
     Verdict& v = *result.verdict;
-    if (v.flagged || !result.local || !result.remote || !result.local->ok() ||
+    if (!result.local || !result.remote || !result.local->ok() ||
         !result.remote->ok() || same_under(options.policy, result.local->text, result.remote->text)) {
       return;
     }
@@ -178,9 +178,10 @@ struct Reader::Impl {
     } catch (const std::exception&) {
       return;  // no dictionary: nothing to doubt by
     }
+    const std::string why = "the remote answer '" + result.remote->text +
+                            "' is a dictionary word the local reader did not read (vision models give words for codes)";
+    v.reason = v.flagged ? v.reason + "; " + why : why;
     v.flagged = true;
-    v.reason = "the remote answer '" + result.remote->text +
-               "' is a dictionary word the local reader did not read (vision models give words for codes)";
   }
 
   // One image, decoded once and read by whichever engines the mode needs.

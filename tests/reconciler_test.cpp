@@ -74,13 +74,29 @@ TEST(Reconciler, SizeCanSideWithTheLocalReading) {
 }
 
 TEST(Reconciler, CaseOfOtherLettersFollowsConfidenceAndFlagsCloseCalls) {
-  // p/P differ in shape, not just size: no size evidence; local 0.9 vs remote 0.75 -> local, right
-  // with probability 0.9 x 0.25 / (1 - 0.9 x 0.75) = 0.69 < 0.9 -> flagged.
+  // p/P differ in shape, not just size: no size evidence. Per character, the local reading's doubt
+  // (1 - 0.9) is shared by its two equally doubtful glyphs: 0.95 each; the remote's (1 - 0.75) by
+  // its two characters: 0.875. Local, right with 0.95 x 0.125 / (1 - 0.95 x 0.875) = 0.70 < 0.9:
+  // flagged.
   const Verdict v = reconcile(local_reading("pQ", 0.9), remote_reading("PQ", 0.75));
   EXPECT_EQ(v.status, VerdictStatus::kCaseConflict);
   EXPECT_EQ(v.text, "pQ");
   EXPECT_TRUE(v.flagged);
-  EXPECT_NE(v.reason.find("'p' (local 0.90) vs 'P' (remote 0.75)"), std::string::npos) << v.reason;
+  EXPECT_NEAR(v.confidence, 0.95 * 0.125 / (1 - 0.95 * 0.875), 1e-9);
+  EXPECT_NE(v.reason.find("'p' (local 0.95) vs 'P' (remote 0.88)"), std::string::npos) << v.reason;
+}
+
+// A long reading right 57% of the time, its glyphs each at 0.99 as a network's steps are: the
+// one doubtful glyph carries the reading's doubt, and a remote right 85% of the time on the
+// whole text outweighs it there (a multi-line label's "392A1" against the remote's right "392AI").
+TEST(Reconciler, ALongReadingsDoubtFallsOnItsDoubtfulGlyph) {
+  Reading local = local_reading("L9QZ NLWS VT3N 1993-08-23 Gate 392A1", 0.57);
+  for (Glyph& g : local.glyphs) g.confidence = 0.999;
+  local.glyphs.back().confidence = 0.95;
+  local.glyphs.back().alternatives = {{"I", 0.04}};
+  const Verdict v = reconcile(local, remote_reading("L9QZ NLWS VT3N 1993-08-23 Gate 392AI", 0.85));
+  EXPECT_EQ(v.text, "L9QZ NLWS VT3N 1993-08-23 Gate 392AI");
+  EXPECT_EQ(v.source, "remote");
 }
 
 TEST(Reconciler, PoliciesDecideDifferingCharacters) {
@@ -106,15 +122,22 @@ TEST(Reconciler, ALocalRunnerUpThatMatchesTheRemoteNarrowsTheLocalLead) {
   Reading local = local_reading("CODE", 0.97);
   const Reading remote = remote_reading("C0DE", 0.95);
   ReconcilePolicy policy;
-  // Alone, the local "O" at 0.97 beats the remote "0" at 0.95, too narrowly to be trusted (right
-  // with probability 0.62).
-  EXPECT_EQ(reconcile(local, remote, policy).text, "CODE");
-  EXPECT_TRUE(reconcile(local, remote, policy).flagged);
-  // The local reader weighed "0" at 0.9 itself: its "O" leads by 0.07 only, and the remote's "0"
-  // is right with probability 0.95 x 0.93 / (1 - 0.95 x 0.07) = 0.95.
-  local.glyphs[1].alternatives = {{"Q", 0.5}, {"0", 0.9}};
-  EXPECT_EQ(reconcile(local, remote, policy).text, "C0DE");
-  EXPECT_FALSE(reconcile(local, remote, policy).flagged);
+  // Per character the local "O" is right with 1 - 0.03/4 and the remote "0" with 1 - 0.05/4:
+  // the local's, too narrowly to be trusted (0.62), and unaccounted for.
+  Verdict v = reconcile(local, remote, policy);
+  EXPECT_EQ(v.text, "CODE");
+  EXPECT_TRUE(v.flagged);
+  EXPECT_NE(v.reason.find("unaccounted"), std::string::npos) << v.reason;
+  // The local network was torn between "O" (0.55) and "0" (0.44) itself: the doubt of the
+  // reading falls on that glyph, the remote's "0" leads clearly, and the difference is one the
+  // local reader weighed (still flagged: right with probability 0.80, under 0.9).
+  local.glyphs[1].confidence = 0.55;
+  local.glyphs[1].alternatives = {{"Q", 0.01}, {"0", 0.44}};
+  v = reconcile(local, remote, policy);
+  EXPECT_EQ(v.text, "C0DE");
+  EXPECT_EQ(v.reason.find("unaccounted"), std::string::npos) << v.reason;
+  EXPECT_GT(v.confidence, 0.75);
+  local.glyphs[1].confidence = 0.97;
   // A runner-up that is not the remote's character changes nothing.
   local.glyphs[1].alternatives = {{"Q", 0.5}};
   EXPECT_EQ(reconcile(local, remote, policy).text, "CODE");
