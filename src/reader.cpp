@@ -83,6 +83,7 @@ void add_load_failure(ImageResult& result, const Status& status) {
 }
 
 LoadedImage load(const ImageSource& source, const ImageLimits& limits) {
+  if (!source.failure.ok()) return LoadedImage{{}, source.failure, {}, {}};
   return source.from_memory ? decode_image(source.bytes, limits) : load_image(source.name, limits);
 }
 

@@ -28,8 +28,11 @@ enum class Mode { kLocal, kRemote, kVote };
 // One input of a batch: a path, or bytes already read (standard input).
 struct ImageSource {
   std::string name;                 // what results and errors call it ("-" for standard input)
-  std::vector<std::uint8_t> bytes;  // used instead of reading `name` when `from_memory`
+  std::vector<std::uint8_t> bytes{};  // used instead of reading `name` when `from_memory`
   bool from_memory = false;
+  // Set when the input could not even be found (a folder or list that cannot be read): it is
+  // reported as this input's error, in its place in the batch, and nothing is read.
+  Status failure{};
 };
 
 struct ImageResult {

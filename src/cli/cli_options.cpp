@@ -224,7 +224,11 @@ void add_config_file(CLI::App& app) {
 void add_input_output_flags(CLI::App& app, CliOptions& o) {
   const std::map<std::string, OutputFormat> formats = {
       {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}, {"jsonl", OutputFormat::kJsonl}};
-  app.add_option("images", o.images, "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF)");
+  app.add_option("images", o.images,
+                 "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF, PNM); a folder reads its image "
+                 "files, sorted by path; @LIST reads the paths listed in LIST, one a line; - reads "
+                 "standard input");
+  app.add_flag("-r,--recursive", o.recursive, "folders given as IMAGE are read with their subfolders");
   app.add_option("--mode", o.reader.mode,
                  "local: OpenCV + Tesseract, offline (default); remote: vision LLM; vote: both, "
                  "cross-checked")

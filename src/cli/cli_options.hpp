@@ -22,7 +22,8 @@ enum ExitCode : int {
 };
 
 struct CliOptions {
-  std::vector<std::string> images;
+  std::vector<std::string> images;  // as given: files, folders, @LIST files, - for standard input
+  bool recursive = false;           // folders are read with their subfolders
   ReaderOptions reader;
   OutputFormat format = OutputFormat::kText;
   std::string output_path;  // empty: standard output

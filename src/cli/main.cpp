@@ -3,10 +3,12 @@
 #include "cli/adapt_command.hpp"
 #include "cli/cli_options.hpp"
 #include "cli/eval_command.hpp"
+#include "cli/input_list.hpp"
 #include "crossocr/errors.hpp"
 #include "crossocr/output.hpp"
 #include "crossocr/reader.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -126,13 +128,15 @@ std::vector<std::uint8_t> read_standard_input(std::uint64_t max_bytes) {
   return bytes;
 }
 
-// Standard input can be read once, so at most one "-" is accepted.
-bool collect_sources(const std::vector<std::string>& images, std::uint64_t max_bytes,
-                     std::vector<ImageSource>& sources) {
+// Standard input can be read once, so at most one "-" is accepted. An input that could not be
+// listed keeps its error and is reported in its place.
+bool collect_sources(const std::vector<Input>& inputs, std::uint64_t max_bytes, std::vector<ImageSource>& sources) {
   bool stdin_used = false;
-  for (const std::string& name : images) {
-    ImageSource source{name, {}, false};
-    if (name == "-") {
+  for (const Input& input : inputs) {
+    ImageSource source{.name = input.path};
+    if (!input.problem.empty()) {
+      source.failure = crossocr::Status(crossocr::StatusCode::kIo, input.problem);
+    } else if (input.path == "-") {
       if (stdin_used) {
         report_problem("standard input (-) can be given only once");
         return false;
@@ -147,11 +151,11 @@ bool collect_sources(const std::vector<std::string>& images, std::uint64_t max_b
 }
 
 // Whether `output` is one of the input files (opening it for writing would empty it).
-bool names_an_input(const std::string& output, const std::vector<std::string>& images) {
+bool names_an_input(const std::string& output, const std::vector<Input>& inputs) {
   if (output.empty()) return false;
   std::error_code error;
-  for (const std::string& image : images) {
-    if (image != "-" && std::filesystem::equivalent(output, image, error)) return true;
+  for (const Input& input : inputs) {
+    if (input.path != "-" && std::filesystem::equivalent(output, input.path, error)) return true;
   }
   return false;
 }
@@ -167,6 +171,47 @@ int run_command(int (*command)(CliOptions&), CliOptions& options) {
     report_problem(std::string("internal error: ") + e.what());
   }
   return kExitConfig;
+}
+
+// The batch: every input read, each result printed as it arrives; the outcome as an exit status.
+int read_images(const CliOptions& options, crossocr::Reader& reader) {
+  const std::vector<Input> inputs = expand_inputs(options.images, options.recursive);
+  if (names_an_input(options.output_path, inputs)) {
+    report_problem("-o " + options.output_path + " is one of the images to read: choose another output file");
+    return kExitUsage;
+  }
+  std::vector<ImageSource> sources;
+  if (!collect_sources(inputs, options.reader.limits.max_file_bytes, sources)) return kExitUsage;
+
+  std::ofstream file;
+  if (!options.output_path.empty()) {
+    file.open(options.output_path, std::ios::out | std::ios::trunc);
+    if (!file) {
+      report_problem("cannot write " + options.output_path + ": " + std::strerror(errno));
+      return kExitConfig;
+    }
+  }
+  std::ostream& out = options.output_path.empty() ? std::cout : file;
+  const std::string out_name = options.output_path.empty() ? "standard output" : options.output_path;
+
+  const bool terminal = options.output_path.empty() && isatty(STDOUT_FILENO);
+  // A folder or list may hold one image today and ten tomorrow: its results always name the file.
+  const bool one_image = inputs.size() == 1 && options.images.size() == 1 && inputs[0].path == options.images[0];
+  ResultPrinter printer(out, options.format, one_image ? 1 : std::max<std::size_t>(2, sources.size()), terminal);
+  try {
+    reader.read_batch(sources, [&](const ImageResult& r) { printer(r); });
+  } catch (const std::exception& e) {  // a fault of ours: still one line and a status, never an abort
+    printer.finish();
+    report_problem(std::string("internal error: ") + e.what());
+    return kExitConfig;
+  }
+  printer.finish();
+  if (!out.good()) {  // a full disk or a closed pipe: the results are not where they were asked for
+    report_problem("cannot write " + out_name + ": " + std::strerror(errno));
+    return kExitConfig;
+  }
+  if (printer.failed() != 0) return kExitImageFailed;
+  return options.strict && printer.flagged() != 0 ? kExitFlagged : kExitOk;
 }
 
 }  // namespace
@@ -195,38 +240,5 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
 
-  std::vector<ImageSource> sources;
-  if (names_an_input(options.output_path, options.images)) {
-    report_problem("-o " + options.output_path + " is one of the images to read: choose another output file");
-    return kExitUsage;
-  }
-  if (!collect_sources(options.images, options.reader.limits.max_file_bytes, sources)) return kExitUsage;
-
-  std::ofstream file;
-  if (!options.output_path.empty()) {
-    file.open(options.output_path, std::ios::out | std::ios::trunc);
-    if (!file) {
-      report_problem("cannot write " + options.output_path + ": " + std::strerror(errno));
-      return kExitConfig;
-    }
-  }
-  std::ostream& out = options.output_path.empty() ? std::cout : file;
-  const std::string out_name = options.output_path.empty() ? "standard output" : options.output_path;
-
-  const bool terminal = options.output_path.empty() && isatty(STDOUT_FILENO);
-  ResultPrinter printer(out, options.format, sources.size(), terminal);
-  try {
-    reader->read_batch(sources, [&](const ImageResult& r) { printer(r); });
-  } catch (const std::exception& e) {  // a fault of ours: still one line and a status, never an abort
-    printer.finish();
-    report_problem(std::string("internal error: ") + e.what());
-    return kExitConfig;
-  }
-  printer.finish();
-  if (!out.good()) {  // a full disk or a closed pipe: the results are not where they were asked for
-    report_problem("cannot write " + out_name + ": " + std::strerror(errno));
-    return kExitConfig;
-  }
-  if (printer.failed() != 0) return kExitImageFailed;
-  return options.strict && printer.flagged() != 0 ? kExitFlagged : kExitOk;
+  return read_images(options, *reader);
 }

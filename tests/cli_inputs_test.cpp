@@ -1,0 +1,113 @@
+// What a batch is made of (folders, @lists, shards) and what a long batch gives besides its
+// results (progress, a folder of outputs, pages), with the built crossocr run as a process.
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace crossocr {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::kSeedStrip;
+using testing::run_cli;
+using testing::ScratchDir;
+
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> rows;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) rows.push_back(nlohmann::json::parse(line));
+  return rows;
+}
+
+std::vector<std::string> files_of(const std::vector<nlohmann::json>& rows) {
+  std::vector<std::string> files;
+  for (const auto& row : rows) files.push_back(row["file"].get<std::string>());
+  return files;
+}
+
+// scans/: two copies of the seed strip (one with an upper-case extension), two bad images, a
+// file that is no image by its name, and a nested folder holding a third copy.
+struct ScanFolder {
+  ScratchDir dir;
+  fs::path scans = dir.path() / "scans";
+  std::string good_a, good_b, bad_empty, bad_notes, nested;
+
+  ScanFolder() {
+    fs::create_directories(scans / "nested");
+    good_a = (scans / "a.png").string();
+    good_b = (scans / "b.PNG").string();
+    bad_empty = (scans / "c.png").string();
+    bad_notes = (scans / "d.jpg").string();
+    nested = (scans / "nested" / "e.png").string();
+    fs::copy_file(kSeedStrip, good_a);
+    fs::copy_file(kSeedStrip, good_b);
+    fs::copy_file(kSeedStrip, nested);
+    std::ofstream(bad_empty).flush();
+    std::ofstream(bad_notes) << "these are my notes, not a picture\n";
+    std::ofstream(scans / "readme.txt") << "not an image by its name\n";
+  }
+};
+
+TEST(CliInputs, AFolderReadsEachImageFileSortedAndReportsTheBadOnesInPlace) {
+  ScanFolder f;
+  const auto r = run_cli({"--format", "jsonl", f.scans.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto rows = json_lines(r.out);
+  ASSERT_EQ(files_of(rows), (std::vector<std::string>{f.good_a, f.good_b, f.bad_empty, f.bad_notes}));
+  EXPECT_EQ(rows[0]["text"], "ZGUVU");
+  EXPECT_EQ(rows[1]["text"], "ZGUVU");
+  EXPECT_TRUE(rows[2].contains("error"));
+  EXPECT_TRUE(rows[3].contains("error"));
+  EXPECT_NE(r.err.find("crossocr: " + f.bad_empty + ": "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("crossocr: " + f.bad_notes + ": "), std::string::npos) << r.err;
+}
+
+TEST(CliInputs, RecursiveDescendsIntoSubfolders) {
+  ScanFolder f;
+  const auto r = run_cli({"--format", "jsonl", "-r", f.scans.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto rows = json_lines(r.out);
+  ASSERT_EQ(files_of(rows), (std::vector<std::string>{f.good_a, f.good_b, f.bad_empty, f.bad_notes, f.nested}));
+  EXPECT_EQ(rows[4]["text"], "ZGUVU");
+}
+
+TEST(CliInputs, AListFileReadsItsPathsAndSkipsCommentsAndBlankLines) {
+  ScanFolder f;
+  const std::string list = f.dir.write("list.txt", "# the strips to read\n" + f.good_b + "\n\n   \n" +
+                                                        "#" + f.good_a + "\n" + f.nested + "\r\n");
+  const auto r = run_cli({"--format", "jsonl", "@" + list});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(files_of(json_lines(r.out)), (std::vector<std::string>{f.good_b, f.nested}));
+}
+
+TEST(CliInputs, AMissingFolderOrListIsOneErrorNamingItAndTheBatchGoesOn) {
+  ScratchDir dir;
+  const std::string folder = dir.file("no-such-folder").append("/");
+  const std::string list = std::string("@").append(dir.file("no-such-list.txt"));
+  const auto r = run_cli({"--format", "jsonl", folder, list, kSeedStrip});
+  EXPECT_EQ(r.exit_code, 1);
+  const auto rows = json_lines(r.out);
+  ASSERT_EQ(files_of(rows), (std::vector<std::string>{folder, list, kSeedStrip}));
+  EXPECT_EQ(rows[0]["error"], "no such folder");
+  EXPECT_EQ(rows[1]["error"], "cannot read the list " + list.substr(1) + ": No such file or directory");
+  EXPECT_EQ(rows[2]["text"], "ZGUVU");
+  EXPECT_NE(r.err.find("crossocr: " + folder + ": no such folder\n"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("crossocr: " + list + ": cannot read the list"), std::string::npos) << r.err;
+}
+
+TEST(CliInputs, AFolderAlwaysNamesItsFilesInTextOutput) {
+  ScratchDir dir;
+  const std::string only = dir.file("only.png");
+  fs::copy_file(kSeedStrip, only);
+  const auto r = run_cli({dir.path().string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, only + "\tZGUVU\n");
+}
+
+}  // namespace
+}  // namespace crossocr
