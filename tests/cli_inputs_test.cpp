@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -107,6 +108,38 @@ TEST(CliInputs, AFolderAlwaysNamesItsFilesInTextOutput) {
   const auto r = run_cli({dir.path().string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, only + "\tZGUVU\n");
+}
+
+TEST(CliInputs, FourShardsCoverEveryInputExactlyOnce) {
+  ScratchDir dir;
+  std::vector<std::string> all;
+  for (int i = 0; i < 14; ++i) all.push_back(dir.write("empty-" + std::to_string(i) + ".png", std::string()));
+  for (const char* name : {"seed-1.png", "seed-2.png"}) {
+    fs::copy_file(kSeedStrip, dir.file(name));
+    all.push_back(dir.file(name));
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<std::string> covered;
+  int parts_used = 0;
+  for (int k = 1; k <= 4; ++k) {
+    const auto r = run_cli({"--format", "jsonl", "--shard", std::to_string(k) + "/4", dir.path().string()});
+    const std::vector<std::string> files = files_of(json_lines(r.out));
+    parts_used += !files.empty();
+    covered.insert(covered.end(), files.begin(), files.end());
+  }
+  std::sort(covered.begin(), covered.end());
+  EXPECT_EQ(covered, all);
+  EXPECT_GE(parts_used, 3);  // the hash spreads 16 names, not all into one part
+}
+
+TEST(CliInputs, AShardMustBeKOfN) {
+  for (const char* bad : {"0/4", "5/4", "1/0", "a/b", "3", "1/4/2", "-1/4", "99999999999/99999999999"}) {
+    const auto r = run_cli({"--shard", bad, kSeedStrip});
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--shard 1/N ... --shard N/N"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  EXPECT_EQ(run_cli({"--shard", "1/1", kSeedStrip}).out, "ZGUVU\n");
 }
 
 }  // namespace

@@ -134,6 +134,22 @@ CLI::Validator positive_whole_number() {
       "");
 }
 
+// --shard K/N: whole numbers with 1 <= K <= N; anything else names the fix.
+CLI::Validator shard_of_shards() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        unsigned k = 0, n = 0;
+        char rest = 0;
+        const bool parsed = text.size() <= 15 && std::sscanf(text.c_str(), "%u/%u%c", &k, &n, &rest) == 2 &&
+                            text.find_first_not_of("0123456789/") == std::string::npos;
+        if (!parsed || n < 1 || k < 1 || k > n) {
+          return "'" + text + "' is not K/N with 1 <= K <= N: run N processes with --shard 1/N ... --shard N/N";
+        }
+        return {};
+      },
+      "K/N");
+}
+
 // Parsed values that become options only once the whole command line is read: the provider's
 // preset fills in only what the user did not say, and eval's modes are checked by name.
 struct Pending {
@@ -143,6 +159,7 @@ struct Pending {
   CLI::Option* logprobs = nullptr;
   CLI::Option* remote_prior = nullptr;
   std::string fallback;
+  std::string shard;
   std::string eval_modes = "local";
   CLI::App* eval = nullptr;
   CLI::App* calibrate = nullptr;
@@ -221,7 +238,7 @@ void add_config_file(CLI::App& app) {
                  "read options from this TOML file");
 }
 
-void add_input_output_flags(CLI::App& app, CliOptions& o) {
+void add_input_output_flags(CLI::App& app, CliOptions& o, Pending& pending) {
   const std::map<std::string, OutputFormat> formats = {
       {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}, {"jsonl", OutputFormat::kJsonl}};
   app.add_option("images", o.images,
@@ -229,6 +246,10 @@ void add_input_output_flags(CLI::App& app, CliOptions& o) {
                  "files, sorted by path; @LIST reads the paths listed in LIST, one a line; - reads "
                  "standard input");
   app.add_flag("-r,--recursive", o.recursive, "folders given as IMAGE are read with their subfolders");
+  app.add_option("--shard", pending.shard,
+                 "read only the K-th of N parts of the inputs, chosen by a stable hash of each path: N "
+                 "processes with --shard 1/N ... N/N read every input exactly once, without coordination")
+      ->check(shard_of_shards());
   app.add_option("--mode", o.reader.mode,
                  "local: OpenCV + Tesseract, offline (default); remote: vision LLM; vote: both, "
                  "cross-checked")
@@ -463,6 +484,7 @@ void check_command(CliOptions& o, const Pending& pending) {
 
 void apply_pending(CliOptions& o, const Pending& pending) {
   o.reader.fallback_local = pending.fallback == "local";
+  if (!pending.shard.empty()) std::sscanf(pending.shard.c_str(), "%u/%u", &o.shard, &o.shards);
   // The preset (the library's) fills in what the user did not say.
   auto& remote = o.reader.remote;
   const RemoteOptions preset = for_provider(pending.provider);
@@ -487,7 +509,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   // The order of the calls is the order of --help.
   add_version_and_footer(app);
   add_config_file(app);
-  add_input_output_flags(app, o);
+  add_input_output_flags(app, o, pending);
   add_local_flags(app, o.reader.local);
   add_remote_flags(app, o, pending);
   add_vote_flags(app, o, pending);

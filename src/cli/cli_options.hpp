@@ -24,6 +24,7 @@ enum ExitCode : int {
 struct CliOptions {
   std::vector<std::string> images;  // as given: files, folders, @LIST files, - for standard input
   bool recursive = false;           // folders are read with their subfolders
+  unsigned shard = 1, shards = 1;   // --shard K/N: read only the K-th of N parts of the inputs
   ReaderOptions reader;
   OutputFormat format = OutputFormat::kText;
   std::string output_path;  // empty: standard output

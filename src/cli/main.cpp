@@ -150,6 +150,14 @@ bool collect_sources(const std::vector<Input>& inputs, std::uint64_t max_bytes, 
   return true;
 }
 
+// --shard K/N: the inputs whose path hashes to part K. The hash of the path as given is the same
+// in every process, so N processes share a batch without talking to each other.
+std::vector<Input> shard_of(std::vector<Input> inputs, unsigned shard, unsigned shards) {
+  if (shards <= 1) return inputs;
+  std::erase_if(inputs, [&](const Input& input) { return stable_hash(input.path) % shards != shard - 1; });
+  return inputs;
+}
+
 // Whether `output` is one of the input files (opening it for writing would empty it).
 bool names_an_input(const std::string& output, const std::vector<Input>& inputs) {
   if (output.empty()) return false;
@@ -175,7 +183,8 @@ int run_command(int (*command)(CliOptions&), CliOptions& options) {
 
 // The batch: every input read, each result printed as it arrives; the outcome as an exit status.
 int read_images(const CliOptions& options, crossocr::Reader& reader) {
-  const std::vector<Input> inputs = expand_inputs(options.images, options.recursive);
+  const std::vector<Input> inputs = shard_of(expand_inputs(options.images, options.recursive), options.shard,
+                                             options.shards);
   if (names_an_input(options.output_path, inputs)) {
     report_problem("-o " + options.output_path + " is one of the images to read: choose another output file");
     return kExitUsage;
