@@ -142,5 +142,19 @@ TEST(CliInputs, AShardMustBeKOfN) {
   EXPECT_EQ(run_cli({"--shard", "1/1", kSeedStrip}).out, "ZGUVU\n");
 }
 
+TEST(CliInputs, ProgressGoesToStandardErrorOnlyWhenAskedAndLeavesTheResultsAlone) {
+  ScanFolder f;
+  const auto plain = run_cli({"--format", "jsonl", f.scans.string()});
+  const auto shown = run_cli({"--format", "jsonl", "--progress", f.scans.string()});
+  EXPECT_EQ(shown.exit_code, plain.exit_code);
+  EXPECT_EQ(files_of(json_lines(shown.out)), files_of(json_lines(plain.out)));
+  // Not a terminal: quiet unless asked; asked, a line at each quarter and one at the end.
+  EXPECT_EQ(plain.err.find("reading:"), std::string::npos) << plain.err;
+  EXPECT_NE(shown.err.find("reading: 1/4 images"), std::string::npos) << shown.err;
+  EXPECT_NE(shown.err.find("reading: 4/4 images"), std::string::npos) << shown.err;
+  const auto quiet = run_cli({"--quiet", "--progress", f.scans.string()});
+  EXPECT_EQ(quiet.exit_code, 2) << quiet.err;  // the two contradict each other
+}
+
 }  // namespace
 }  // namespace crossocr

@@ -250,6 +250,10 @@ void add_input_output_flags(CLI::App& app, CliOptions& o, Pending& pending) {
                  "read only the K-th of N parts of the inputs, chosen by a stable hash of each path: N "
                  "processes with --shard 1/N ... N/N read every input exactly once, without coordination")
       ->check(shard_of_shards());
+  CLI::Option* quiet = app.add_flag("-q,--quiet", o.quiet, "nothing on standard error but problems: no progress, no counts");
+  app.add_flag("--progress", o.progress,
+               "show progress on standard error even when it is not a terminal (a log file)")
+      ->excludes(quiet);
   app.add_option("--mode", o.reader.mode,
                  "local: OpenCV + Tesseract, offline (default); remote: vision LLM; vote: both, "
                  "cross-checked")

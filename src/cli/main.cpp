@@ -4,12 +4,14 @@
 #include "cli/cli_options.hpp"
 #include "cli/eval_command.hpp"
 #include "cli/input_list.hpp"
+#include "cli/progress.hpp"
 #include "crossocr/errors.hpp"
 #include "crossocr/output.hpp"
 #include "crossocr/reader.hpp"
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -207,8 +209,15 @@ int read_images(const CliOptions& options, crossocr::Reader& reader) {
   // A folder or list may hold one image today and ten tomorrow: its results always name the file.
   const bool one_image = inputs.size() == 1 && options.images.size() == 1 && inputs[0].path == options.images[0];
   ResultPrinter printer(out, options.format, one_image ? 1 : std::max<std::size_t>(2, sources.size()), terminal);
+  ProgressDisplay progress(progress_style(options.quiet, options.progress, /*lines_elsewhere=*/false));
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t done = 0;
   try {
-    reader.read_batch(sources, [&](const ImageResult& r) { printer(r); });
+    reader.read_batch(sources, [&](const ImageResult& r) {
+      printer(r);
+      const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+      progress("reading", ++done, sources.size(), elapsed.count());
+    });
   } catch (const std::exception& e) {  // a fault of ours: still one line and a status, never an abort
     printer.finish();
     report_problem(std::string("internal error: ") + e.what());
