@@ -156,5 +156,68 @@ TEST(CliInputs, ProgressGoesToStandardErrorOnlyWhenAskedAndLeavesTheResultsAlone
   EXPECT_EQ(quiet.exit_code, 2) << quiet.err;  // the two contradict each other
 }
 
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(CliInputs, AnOutputFolderGetsAFilePerImageAndSkipExistingResumes) {
+  ScanFolder f;
+  const fs::path out = f.dir.path() / "out";
+  const auto first = run_cli({"--format", "jsonl", "--output-dir", out.string(), f.scans.string()});
+  EXPECT_EQ(first.exit_code, 1) << first.err;  // the two bad images
+  EXPECT_EQ(json_lines(first.out).size(), 4u);  // still streamed as before
+  // An image that could not be read has no file: a resumed run tries it again.
+  ASSERT_EQ(names_in(out), (std::vector<std::string>{"a.json", "b.json"}));
+  EXPECT_EQ(nlohmann::json::parse(slurp(out / "a.json"))["text"], "ZGUVU");
+  EXPECT_EQ(nlohmann::json::parse(slurp(out / "b.json"))["file"], f.good_b);
+
+  fs::remove(out / "b.json");
+  const auto resumed = run_cli({"--format", "jsonl", "--output-dir", out.string(), "--skip-existing", f.scans.string()});
+  EXPECT_EQ(files_of(json_lines(resumed.out)), (std::vector<std::string>{f.good_b, f.bad_empty, f.bad_notes}));
+  EXPECT_NE(resumed.err.find("skipped 1 of 4 images"), std::string::npos) << resumed.err;
+  EXPECT_EQ(names_in(out), (std::vector<std::string>{"a.json", "b.json"}));
+  EXPECT_EQ(nlohmann::json::parse(slurp(out / "b.json"))["text"], "ZGUVU");
+}
+
+TEST(CliInputs, InputsSharingANameGetOutputFilesToldApartByAHashOfTheirPath) {
+  ScanFolder f;
+  fs::copy_file(kSeedStrip, f.scans / "nested" / "a.png");
+  const fs::path out = f.dir.path() / "out";
+  const auto r = run_cli({"--output-dir", out.string(), "-r", (f.scans / "a.png").string(),
+                          (f.scans / "nested").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> names = names_in(out);
+  ASSERT_EQ(names.size(), 3u);  // a-XXXXXXXX.txt twice, e.txt
+  EXPECT_EQ(names[0].rfind("a-", 0), 0u);
+  EXPECT_EQ(names[1].rfind("a-", 0), 0u);
+  EXPECT_EQ(names[0].size(), std::string("a-12345678.txt").size());
+  EXPECT_EQ(names[2], "e.txt");
+  EXPECT_EQ(slurp(out / names[0]), "ZGUVU\n");
+  // The same arguments name them alike: a rerun with --skip-existing reads nothing.
+  const auto again = run_cli({"--output-dir", out.string(), "--skip-existing", "-r", (f.scans / "a.png").string(),
+                              (f.scans / "nested").string()});
+  EXPECT_EQ(again.out, "");
+  EXPECT_NE(again.err.find("skipped 3 of 3 images"), std::string::npos) << again.err;
+}
+
+TEST(CliInputs, SkipExistingNeedsAnOutputFolderAndAnUnwritableFolderExitsThree) {
+  EXPECT_EQ(run_cli({"--skip-existing", kSeedStrip}).exit_code, 2);
+  ScratchDir dir;
+  const std::string file = dir.write("a-file", std::string("x"));
+  const auto r = run_cli({"--output-dir", file + "/out", kSeedStrip});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("cannot create --output-dir " + file + "/out"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace crossocr

@@ -30,6 +30,8 @@ struct CliOptions {
   ReaderOptions reader;
   OutputFormat format = OutputFormat::kText;
   std::string output_path;  // empty: standard output
+  std::string output_dir;   // also one file per input there; empty: none
+  bool skip_existing = false;  // inputs whose file is already in output_dir are not read
   bool strict = false;      // flagged results change the exit status
 
   // `crossocr eval`: accuracy comparison runs over labelled sets.

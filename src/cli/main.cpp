@@ -4,6 +4,7 @@
 #include "cli/cli_options.hpp"
 #include "cli/eval_command.hpp"
 #include "cli/input_list.hpp"
+#include "cli/output_folder.hpp"
 #include "cli/progress.hpp"
 #include "crossocr/errors.hpp"
 #include "crossocr/output.hpp"
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <set>
 
 #include <unistd.h>
@@ -183,41 +185,76 @@ int run_command(int (*command)(CliOptions&), CliOptions& options) {
   return kExitConfig;
 }
 
+// The inputs this process reads: its shard of them, and with --skip-existing only those whose output
+// file is not in the output folder yet (the others are not read at all).
+std::vector<Input> inputs_to_read(const CliOptions& options, const std::vector<Input>& all, const OutputFolder* folder) {
+  std::vector<Input> inputs = shard_of(all, options.shard, options.shards);
+  if (!options.skip_existing || folder == nullptr) return inputs;
+  const std::size_t before = inputs.size();
+  std::erase_if(inputs, [&](const Input& input) {
+    const std::filesystem::path file = folder->file_for(input.path);
+    std::error_code error;
+    return !file.empty() && std::filesystem::exists(file, error);
+  });
+  if (before != inputs.size() && !options.quiet) {
+    report_problem("skipped " + std::to_string(before - inputs.size()) + " of " + std::to_string(before) +
+                   " images, their output already in " + options.output_dir + " (--skip-existing)");
+  }
+  return inputs;
+}
+
+// Hands every result, as it arrives, to the printed stream, the output folder and the progress line.
+// Returns how many output files could not be written.
+std::size_t read_and_emit(crossocr::Reader& reader, const std::vector<ImageSource>& sources, ResultPrinter& printer,
+                          OutputFolder* folder, ProgressDisplay& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t done = 0, unwritten = 0;
+  reader.read_batch(sources, [&](const ImageResult& r) {
+    printer(r);
+    if (folder != nullptr) {
+      if (const std::string problem = folder->add(r, true); !problem.empty()) {
+        report_problem(problem);
+        ++unwritten;
+      }
+    }
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    progress("reading", ++done, sources.size(), elapsed.count());
+  });
+  return unwritten;
+}
+
+// -o FILE, emptied; false (and the cause said) when it cannot be written.
+bool open_output(const std::string& path, std::ofstream& file) {
+  if (path.empty()) return true;
+  file.open(path, std::ios::out | std::ios::trunc);
+  if (!file) report_problem("cannot write " + path + ": " + std::strerror(errno));
+  return static_cast<bool>(file);
+}
+
 // The batch: every input read, each result printed as it arrives; the outcome as an exit status.
 int read_images(const CliOptions& options, crossocr::Reader& reader) {
-  const std::vector<Input> inputs = shard_of(expand_inputs(options.images, options.recursive), options.shard,
-                                             options.shards);
+  const std::vector<Input> all = expand_inputs(options.images, options.recursive);
+  std::optional<OutputFolder> folder;
+  if (!options.output_dir.empty()) folder.emplace(options.output_dir, options.format, output_names(all));
+  const std::vector<Input> inputs = inputs_to_read(options, all, folder ? &*folder : nullptr);
   if (names_an_input(options.output_path, inputs)) {
     report_problem("-o " + options.output_path + " is one of the images to read: choose another output file");
     return kExitUsage;
   }
   std::vector<ImageSource> sources;
   if (!collect_sources(inputs, options.reader.limits.max_file_bytes, sources)) return kExitUsage;
-
   std::ofstream file;
-  if (!options.output_path.empty()) {
-    file.open(options.output_path, std::ios::out | std::ios::trunc);
-    if (!file) {
-      report_problem("cannot write " + options.output_path + ": " + std::strerror(errno));
-      return kExitConfig;
-    }
-  }
+  if (!open_output(options.output_path, file)) return kExitConfig;
   std::ostream& out = options.output_path.empty() ? std::cout : file;
-  const std::string out_name = options.output_path.empty() ? "standard output" : options.output_path;
 
   const bool terminal = options.output_path.empty() && isatty(STDOUT_FILENO);
   // A folder or list may hold one image today and ten tomorrow: its results always name the file.
   const bool one_image = inputs.size() == 1 && options.images.size() == 1 && inputs[0].path == options.images[0];
   ResultPrinter printer(out, options.format, one_image ? 1 : std::max<std::size_t>(2, sources.size()), terminal);
   ProgressDisplay progress(progress_style(options.quiet, options.progress, /*lines_elsewhere=*/false));
-  const auto start = std::chrono::steady_clock::now();
-  std::size_t done = 0;
+  std::size_t unwritten = 0;
   try {
-    reader.read_batch(sources, [&](const ImageResult& r) {
-      printer(r);
-      const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
-      progress("reading", ++done, sources.size(), elapsed.count());
-    });
+    unwritten = read_and_emit(reader, sources, printer, folder ? &*folder : nullptr, progress);
   } catch (const std::exception& e) {  // a fault of ours: still one line and a status, never an abort
     printer.finish();
     report_problem(std::string("internal error: ") + e.what());
@@ -225,9 +262,11 @@ int read_images(const CliOptions& options, crossocr::Reader& reader) {
   }
   printer.finish();
   if (!out.good()) {  // a full disk or a closed pipe: the results are not where they were asked for
-    report_problem("cannot write " + out_name + ": " + std::strerror(errno));
+    report_problem("cannot write " + (options.output_path.empty() ? "standard output" : options.output_path) + ": " +
+                   std::strerror(errno));
     return kExitConfig;
   }
+  if (unwritten != 0) return kExitConfig;
   if (printer.failed() != 0) return kExitImageFailed;
   return options.strict && printer.flagged() != 0 ? kExitFlagged : kExitOk;
 }
@@ -258,5 +297,10 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
 
-  return read_images(options, *reader);
+  try {
+    return read_images(options, *reader);
+  } catch (const crossocr::ConfigError& e) {  // an --output-dir that cannot be made or written
+    report_problem(e.what());
+    return kExitConfig;
+  }
 }
