@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 
 #include <unistd.h>
@@ -18,7 +19,11 @@ constexpr double kLineSeconds = 10.0;   // a log gets a line at least this often
 
 ProgressStyle progress_style(bool quiet, bool forced, bool lines_elsewhere) {
   if (quiet) return ProgressStyle::kOff;
-  if (isatty(STDERR_FILENO) != 0) return ProgressStyle::kInPlace;
+  // isatty sets errno when it says no; a write that failed before must still be reported by its cause.
+  const int earlier_error = errno;
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  errno = earlier_error;
+  if (terminal) return ProgressStyle::kInPlace;
   return forced || lines_elsewhere ? ProgressStyle::kLines : ProgressStyle::kOff;
 }
 
