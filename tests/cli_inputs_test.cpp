@@ -3,6 +3,7 @@
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
+#include <leptonica/allheaders.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -217,6 +218,56 @@ TEST(CliInputs, SkipExistingNeedsAnOutputFolderAndAnUnwritableFolderExitsThree) 
   const auto r = run_cli({"--output-dir", file + "/out", kSeedStrip});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("cannot create --output-dir " + file + "/out"), std::string::npos) << r.err;
+}
+
+// The images as the pages of one TIFF, made at test time (Leptonica appends a page with "a").
+void write_multipage_tiff(const std::string& path, const std::vector<std::string>& images) {
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    PIX* pix = pixRead(images[i].c_str());
+    ASSERT_NE(pix, nullptr) << images[i];
+    ASSERT_EQ(pixWriteTiff(path.c_str(), pix, IFF_TIFF_ZIP, i == 0 ? "w" : "a"), 0);
+    pixDestroy(&pix);
+  }
+}
+
+TEST(CliInputs, EachPageOfAMultiPageTiffIsAResultOfItsOwn) {
+  ScratchDir dir;
+  const std::string tiff = dir.file("doc.tif");
+  write_multipage_tiff(tiff, {kSeedStrip, testing::data_path("printed-labels/0002.jpg"), kSeedStrip});
+  const auto r = run_cli({"--format", "jsonl", "--output-dir", dir.file("out"), tiff});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = json_lines(r.out);
+  ASSERT_EQ(rows.size(), 3u) << r.out;
+  for (int page = 1; page <= 3; ++page) {
+    EXPECT_EQ(rows[page - 1]["file"], tiff);
+    EXPECT_EQ(rows[page - 1]["page"], page);
+  }
+  EXPECT_EQ(rows[0]["text"], "ZGUVU");
+  EXPECT_EQ(rows[2]["text"], "ZGUVU");
+  // One output file for the document, a line per page.
+  EXPECT_EQ(json_lines(slurp(dir.path() / "out" / "doc.json")).size(), 3u);
+
+  // Text names each page FILE#PAGE; standard input is split into pages alike.
+  const auto text = run_cli({"-"}, tiff);
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out.rfind("-#1\tZGUVU\n-#2\t", 0), 0u) << text.out;
+  EXPECT_NE(text.out.find("\n-#3\tZGUVU\n"), std::string::npos) << text.out;
+}
+
+TEST(CliInputs, APageOverTheLimitsFailsAloneAndTheDocumentGoesOn) {
+  ScratchDir dir;
+  const std::string tiff = dir.file("doc.tiff");
+  write_multipage_tiff(tiff, {kSeedStrip, testing::data_path("tesseract-testing/phototest.png"), kSeedStrip});
+  // The seed is 203x50 pixels, the photo 640x480: only the second page is over 100000.
+  const auto r = run_cli({"--format", "jsonl", "--max-pixels", "100000", tiff});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto rows = json_lines(r.out);
+  ASSERT_EQ(rows.size(), 3u) << r.out;
+  EXPECT_EQ(rows[0]["text"], "ZGUVU");
+  EXPECT_EQ(rows[1]["error_kind"], "limit");
+  EXPECT_EQ(rows[1]["error"], "TIFF page 2 declares 640x480 pixels, over the limit of 100000 pixels");
+  EXPECT_EQ(rows[2]["text"], "ZGUVU");
+  EXPECT_NE(r.err.find("crossocr: " + tiff + "#2: TIFF page 2 declares"), std::string::npos) << r.err;
 }
 
 }  // namespace

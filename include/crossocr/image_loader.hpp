@@ -39,4 +39,14 @@ LoadedImage load_image(const std::string& path, const ImageLimits& limits = {});
 // whatever else OpenCV can read.
 LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits& limits = {});
 
+// How many pages a document holds: a multi-page TIFF's pages; 1 for any other image, and for a
+// file that cannot be read or recognised (its error is found when it is read).
+int count_pages(const std::string& path);
+int count_pages(std::span<const std::uint8_t> bytes);
+
+// Page `page` (1-based) of a multi-page TIFF, the limits checked for that page (--max-file-bytes
+// for the whole file, which is what is read). The page is kept as PNG for a remote engine.
+LoadedImage load_page(const std::string& path, int page, const ImageLimits& limits = {});
+LoadedImage decode_page(std::span<const std::uint8_t> bytes, int page, const ImageLimits& limits = {});
+
 }  // namespace crossocr

@@ -68,9 +68,9 @@ class ResultPrinter {
       const bool batch_wide = status.code() == crossocr::StatusCode::kRemoteConfig ||
                               status.code() == crossocr::StatusCode::kRemoteUnavailable;
       if (batch_wide && announced_.contains(status.code())) {
-        report_problem(result.file + ": not read (same error as above)");
+        report_problem(result.name() + ": not read (same error as above)");
       } else {
-        report_problem(result.file + ": " + status.message());
+        report_problem(result.name() + ": " + status.message());
         if (batch_wide) announced_.insert(status.code());
       }
     }
@@ -86,7 +86,7 @@ class ResultPrinter {
         if (batch_size_ == 1) {
           out_ << crossocr::without_control_characters(result.reading.text);
         } else {
-          out_ << crossocr::without_control_characters(crossocr::escape_line(result.file)) << "\t"
+          out_ << crossocr::without_control_characters(crossocr::escape_line(result.name())) << "\t"
                << crossocr::without_control_characters(crossocr::escape_line(result.reading.text));
         }
         // A person at a terminal sees which results to check; scripts read --format json.
@@ -162,6 +162,26 @@ std::vector<Input> shard_of(std::vector<Input> inputs, unsigned shard, unsigned 
   return inputs;
 }
 
+// Every page of a multi-page document is a source of its own; pages in memory share their bytes.
+std::vector<ImageSource> with_pages(std::vector<ImageSource> sources) {
+  std::vector<ImageSource> pages;
+  for (ImageSource& source : sources) {
+    const int count = !source.failure.ok() ? 1
+                      : source.from_memory ? crossocr::count_pages(source.bytes)
+                                           : crossocr::count_pages(source.name);
+    if (count <= 1) {
+      pages.push_back(std::move(source));
+      continue;
+    }
+    auto shared = std::make_shared<const std::vector<std::uint8_t>>(std::move(source.bytes));
+    for (int page = 1; page <= count; ++page) {
+      pages.push_back(ImageSource{.name = source.name, .from_memory = source.from_memory, .page = page,
+                                  .shared_bytes = source.from_memory ? shared : nullptr});
+    }
+  }
+  return pages;
+}
+
 // Whether `output` is one of the input files (opening it for writing would empty it).
 bool names_an_input(const std::string& output, const std::vector<Input>& inputs) {
   if (output.empty()) return false;
@@ -212,7 +232,9 @@ std::size_t read_and_emit(crossocr::Reader& reader, const std::vector<ImageSourc
   reader.read_batch(sources, [&](const ImageResult& r) {
     printer(r);
     if (folder != nullptr) {
-      if (const std::string problem = folder->add(r, true); !problem.empty()) {
+      // A document's file is written with its last page: the next source is another input.
+      const bool last = r.index + 1 == sources.size() || sources[r.index + 1].page <= 1;
+      if (const std::string problem = folder->add(r, last); !problem.empty()) {
         report_problem(problem);
         ++unwritten;
       }
@@ -243,15 +265,17 @@ int read_images(const CliOptions& options, crossocr::Reader& reader) {
   }
   std::vector<ImageSource> sources;
   if (!collect_sources(inputs, options.reader.limits.max_file_bytes, sources)) return kExitUsage;
+  sources = with_pages(std::move(sources));
   std::ofstream file;
   if (!open_output(options.output_path, file)) return kExitConfig;
   std::ostream& out = options.output_path.empty() ? std::cout : file;
 
   const bool terminal = options.output_path.empty() && isatty(STDOUT_FILENO);
   // A folder or list may hold one image today and ten tomorrow: its results always name the file.
-  const bool one_image = inputs.size() == 1 && options.images.size() == 1 && inputs[0].path == options.images[0];
-  ResultPrinter printer(out, options.format, one_image ? 1 : std::max<std::size_t>(2, sources.size()), terminal);
+  const bool one_image = sources.size() == 1 && options.images.size() == 1 && sources[0].page == 0 &&
+                         sources[0].name == options.images[0];
   ProgressDisplay progress(progress_style(options.quiet, options.progress, /*lines_elsewhere=*/false));
+  ResultPrinter printer(out, options.format, one_image ? 1 : std::max<std::size_t>(2, sources.size()), terminal);
   std::size_t unwritten = 0;
   try {
     unwritten = read_and_emit(reader, sources, printer, folder ? &*folder : nullptr, progress);
