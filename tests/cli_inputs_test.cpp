@@ -270,5 +270,46 @@ TEST(CliInputs, APageOverTheLimitsFailsAloneAndTheDocumentGoesOn) {
   EXPECT_NE(r.err.find("crossocr: " + tiff + "#2: TIFF page 2 declares"), std::string::npos) << r.err;
 }
 
+// The images as the pages of one PDF, made at test time, each image at `ppi` pixels per inch.
+void write_pdf(const std::string& path, const std::vector<std::string>& images, int ppi) {
+  PIXA* pixa = pixaCreate(static_cast<l_int32>(images.size()));
+  for (const std::string& image : images) {
+    PIX* pix = pixRead(image.c_str());
+    ASSERT_NE(pix, nullptr) << image;
+    pixaAddPix(pixa, pix, L_INSERT);
+  }
+  ASSERT_EQ(pixaConvertToPdf(pixa, ppi, 1.0f, L_FLATE_ENCODE, 0, nullptr, path.c_str()), 0);
+  pixaDestroy(&pixa);
+}
+
+TEST(CliInputs, EachPageOfAPdfIsRenderedAndReadAsAResultOfItsOwn) {
+  ScratchDir dir;
+  const std::string pdf = dir.file("doc.pdf");
+  write_pdf(pdf, {kSeedStrip, testing::data_path("printed-labels/0002.jpg"), kSeedStrip}, 150);
+  const auto r = run_cli({"--format", "jsonl", "--dpi", "150", pdf});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = json_lines(r.out);
+  ASSERT_EQ(rows.size(), 3u) << r.out;
+  for (int page = 1; page <= 3; ++page) EXPECT_EQ(rows[page - 1]["page"], page);
+  EXPECT_EQ(rows[0]["text"], "ZGUVU");
+  EXPECT_EQ(rows[2]["text"], "ZGUVU");
+  // A folder lists PDFs too; standard input is split into pages alike.
+  EXPECT_EQ(json_lines(run_cli({"--format", "jsonl", dir.path().string()}).out).size(), 3u);
+  EXPECT_EQ(json_lines(run_cli({"--format", "jsonl", "-"}, pdf).out).size(), 3u);
+}
+
+TEST(CliInputs, APdfPageTooLargeAtTheAskedResolutionIsRefusedBeforeRendering) {
+  ScratchDir dir;
+  const std::string pdf = dir.file("one.pdf");
+  write_pdf(pdf, {kSeedStrip}, 150);  // 203x50 pixels at 150 ppi: 1353x333 at 1000 dpi
+  const auto r = run_cli({"--format", "jsonl", "--dpi", "1000", "--max-pixels", "100000", pdf});
+  EXPECT_EQ(r.exit_code, 1);
+  const auto rows = json_lines(r.out);
+  ASSERT_EQ(rows.size(), 1u) << r.out;
+  EXPECT_FALSE(rows[0].contains("page"));  // a one-page PDF is one image
+  EXPECT_EQ(rows[0]["error_kind"], "limit");
+  EXPECT_NE(rows[0]["error"].get<std::string>().find("at 1000 dpi"), std::string::npos) << rows[0];
+}
+
 }  // namespace
 }  // namespace crossocr

@@ -242,7 +242,7 @@ void add_input_output_flags(CLI::App& app, CliOptions& o, Pending& pending) {
   const std::map<std::string, OutputFormat> formats = {
       {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}, {"jsonl", OutputFormat::kJsonl}};
   app.add_option("images", o.images,
-                 "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF, PNM); a folder reads its image "
+                 "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF, PNM, PDF); a folder reads its image "
                  "files, sorted by path; @LIST reads the paths listed in LIST, one a line; - reads "
                  "standard input");
   app.add_flag("-r,--recursive", o.recursive, "folders given as IMAGE are read with their subfolders");
@@ -399,6 +399,8 @@ void add_limit_flags(CLI::App& app, ImageLimits& limits) {
       ->check(positive_whole_number())->capture_default_str();
   app.add_option("--max-file-bytes", limits.max_file_bytes, "refuse larger files")
       ->check(positive_whole_number())->capture_default_str();
+  app.add_option("--dpi", limits.render_dpi, "render PDF pages at this resolution")
+      ->check(CLI::Range(30u, 1200u))->capture_default_str();
 }
 
 void add_eval_command(CLI::App& app, CliOptions& o, Pending& pending) {

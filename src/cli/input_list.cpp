@@ -77,8 +77,8 @@ void expand_list(const std::string& argument, bool recursive, std::vector<Input>
 }  // namespace
 
 bool has_image_extension(const fs::path& path) {
-  static const std::array<std::string, 12> kExtensions = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif",
-                                                          ".tiff", ".webp", ".pnm", ".pgm", ".ppm", ".pbm"};
+  static const std::array<std::string, 13> kExtensions = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff",
+                                                          ".webp", ".pnm", ".pgm", ".ppm", ".pbm", ".pdf"};
   const std::string extension = lowered(path.extension().string());
   return std::find(kExtensions.begin(), kExtensions.end(), extension) != kExtensions.end();
 }

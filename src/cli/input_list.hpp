@@ -17,7 +17,7 @@ struct Input {
 };
 
 // Whether a file name has an image extension crossocr reads from folders (png jpg jpeg gif bmp
-// tif tiff webp pnm pgm ppm pbm, in any case).
+// tif tiff webp pnm pgm ppm pbm, and pdf; in any case).
 bool has_image_extension(const std::filesystem::path& path);
 
 // A folder's image files (not its subfolders'), sorted by path. Throws

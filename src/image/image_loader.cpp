@@ -1,5 +1,6 @@
 #include "crossocr/image_loader.hpp"
 
+#include "image/pdf_pages.hpp"
 #include "image/pix_codec.hpp"
 
 #include <leptonica/allheaders.h>
@@ -121,6 +122,8 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
                    " bytes (--max-file-bytes)");
   }
 
+  if (is_pdf(bytes)) return render_pdf_page(bytes, 1, limits);  // a one-page PDF is one image
+
   // The header alone tells the canvas size; refuse before any pixel buffer is allocated.
   l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0, iscmap = 0;
   const bool header_known =
@@ -168,12 +171,16 @@ LoadedImage load_image(const std::string& path, const ImageLimits& limits) {
 
 int count_pages(const std::string& path) {
   silence_decoder_chatter();
+  std::uint8_t magic[5] = {};
+  std::ifstream(path, std::ios::binary).read(reinterpret_cast<char*>(magic), sizeof magic);
+  if (is_pdf(magic)) return pdf_page_count(path);
   return pages_in(std::fopen(path.c_str(), "rb"));
 }
 
 int count_pages(std::span<const std::uint8_t> bytes) {
   silence_decoder_chatter();
   if (bytes.empty()) return 1;
+  if (is_pdf(bytes)) return pdf_page_count(bytes);
   return pages_in(fopenReadFromMemory(bytes.data(), bytes.size()));
 }
 
@@ -190,6 +197,7 @@ LoadedImage decode_page(std::span<const std::uint8_t> bytes, int page, const Ima
     return failure(StatusCode::kLimit, "file is over the limit of " + std::to_string(limits.max_file_bytes) +
                    " bytes (--max-file-bytes)");
   }
+  if (is_pdf(bytes)) return render_pdf_page(bytes, page, limits);
   l_int32 w = 0, h = 0, bps = 0, spp = 0, res = 0, cmap = 0, format = 0;
   if (page < 1 || readHeaderMemTiff(bytes.data(), bytes.size(), page - 1, &w, &h, &bps, &spp, &res, &cmap, &format) != 0) {
     return failure(StatusCode::kDecode, name + " cannot be found or its header is corrupt");
