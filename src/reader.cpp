@@ -93,7 +93,11 @@ void add_load_failure(ImageResult& result, const Status& status) {
 }
 
 LoadedImage load(const ImageSource& source, const ImageLimits& limits) {
-  return source.from_memory ? decode_image(source.bytes, limits) : load_image(source.name, limits);
+  if (!source.failure.ok()) return LoadedImage{{}, source.failure, {}, {}};
+  const std::vector<std::uint8_t>& bytes = source.shared_bytes ? *source.shared_bytes : source.bytes;
+  if (source.page > 0) return source.from_memory ? decode_page(bytes, source.page, limits)
+                                                 : load_page(source.name, source.page, limits);
+  return source.from_memory ? decode_image(bytes, limits) : load_image(source.name, limits);
 }
 
 }  // namespace
@@ -189,6 +193,7 @@ struct Reader::Impl {
     ImageResult result;
     result.index = index;
     result.file = source.name;
+    result.page = source.page;
     result.mode = options.mode;
     const LoadedImage image = load(source, options.limits);
     if (!image.ok()) {

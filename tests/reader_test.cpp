@@ -19,7 +19,7 @@ using testing::ScratchDir;
 
 std::vector<ImageSource> paths(const std::vector<std::string>& names) {
   std::vector<ImageSource> sources;
-  for (const auto& n : names) sources.push_back(ImageSource{n, {}, false});
+  for (const auto& n : names) sources.push_back(ImageSource{.name = n});
   return sources;
 }
 
@@ -78,7 +78,7 @@ TEST(Reader, LoadFailuresCarryTheirKind) {
 
 TEST(Reader, ReadsImagesHeldInMemory) {
   const std::vector<ImageSource> sources = {
-      ImageSource{"-", testing::read_bytes(testing::kSeedStrip), true}};
+      ImageSource{.name = "-", .bytes = testing::read_bytes(testing::kSeedStrip), .from_memory = true}};
   const std::vector<ImageResult> results = read_all(ReaderOptions{}, sources);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].file, "-");

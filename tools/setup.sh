@@ -11,7 +11,7 @@ fi
 
 tools/install_packages.sh \
   cmake g++ make pkg-config ca-certificates \
-  libtesseract-dev libleptonica-dev tesseract-ocr tesseract-ocr-eng \
+  libtesseract-dev libleptonica-dev libpoppler-cpp-dev tesseract-ocr tesseract-ocr-eng \
   libopencv-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev \
   libgtest-dev libcpp-httplib-dev libsqlite3-dev libssl-dev zlib1g-dev chromium
 

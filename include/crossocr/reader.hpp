@@ -28,13 +28,24 @@ enum class Mode { kLocal, kRemote, kVote };
 // One input of a batch: a path, or bytes already read (standard input).
 struct ImageSource {
   std::string name;                 // what results and errors call it ("-" for standard input)
-  std::vector<std::uint8_t> bytes;  // used instead of reading `name` when `from_memory`
+  std::vector<std::uint8_t> bytes{};  // used instead of reading `name` when `from_memory`
   bool from_memory = false;
+  // Set when the input could not even be found (a folder or list that cannot be read): it is
+  // reported as this input's error, in its place in the batch, and nothing is read.
+  Status failure{};
+  // A page (1-based) of a multi-page document (see count_pages); 0: the file is one image.
+  int page = 0;
+  // The pages of a document held in memory share its bytes, used instead of `bytes` when set.
+  std::shared_ptr<const std::vector<std::uint8_t>> shared_bytes{};
 };
 
 struct ImageResult {
   std::size_t index = 0;  // position in the batch
   std::string file;
+  int page = 0;           // of a multi-page document, 1-based; 0: the file is one image
+
+  // How results and errors name it: the file, and FILE#PAGE for a page.
+  std::string name() const { return page > 0 ? file + "#" + std::to_string(page) : file; }
   Mode mode = Mode::kLocal;
   Reading reading;        // the result; reading.status says why the image could not be read
   // Vote mode (and remote mode's local fallback): the verdict and the two readings it was made from.

@@ -1,5 +1,7 @@
 #include "cli/adapt_command.hpp"
 
+#include "cli/input_list.hpp"
+
 #include "crossocr/errors.hpp"
 #include "crossocr/evaluation.hpp"
 #include "crossocr/options.hpp"
@@ -10,12 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -63,23 +63,6 @@ struct Sources {
   std::vector<std::string> cache_only;   // folders of images whose remote readings are cached
 };
 
-bool is_image_file(const fs::path& p) {
-  static const std::set<std::string> extensions = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif",
-                                                   ".tiff", ".webp", ".pnm", ".pgm", ".ppm", ".pbm"};
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return extensions.count(ext) > 0;
-}
-
-std::vector<std::string> images_in(const std::string& dir) {
-  std::vector<std::string> out;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.is_regular_file() && is_image_file(entry.path())) out.push_back(entry.path().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 // A readings file must hold crossocr's own results: its first line says so, or the user hears
 // which file is not one before any training starts.
 void check_readings_file(const std::string& path) {
@@ -100,7 +83,7 @@ Sources classify(const std::vector<std::string>& given) {
       load_labelled_set(source);  // a bad labels.tsv is named here, not in a Python traceback
       s.labelled.push_back(source);
     } else if (fs::is_directory(source)) {
-      if (images_in(source).empty()) throw ConfigError(source + ": a folder with neither labels.tsv nor images");
+      if (image_files_in(source).empty()) throw ConfigError(source + ": a folder with neither labels.tsv nor images");
       s.cache_only.push_back(source);
     } else if (fs::is_regular_file(source)) {
       check_readings_file(source);
@@ -123,7 +106,7 @@ std::size_t cached_readings(const std::vector<std::string>& folders, const CliOp
   o.remote.offline_reason = "crossocr adapt reads the remote cache only";
   std::vector<ImageSource> sources;
   for (const std::string& dir : folders) {
-    for (std::string& image : images_in(dir)) sources.push_back(ImageSource{std::move(image), {}, false});
+    for (std::string& image : image_files_in(dir)) sources.push_back(ImageSource{.name = std::move(image)});
   }
   std::ofstream out(jsonl_path);
   std::size_t found = 0;

@@ -134,6 +134,22 @@ CLI::Validator positive_whole_number() {
       "");
 }
 
+// --shard K/N: whole numbers with 1 <= K <= N; anything else names the fix.
+CLI::Validator shard_of_shards() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        unsigned k = 0, n = 0;
+        char rest = 0;
+        const bool parsed = text.size() <= 15 && std::sscanf(text.c_str(), "%u/%u%c", &k, &n, &rest) == 2 &&
+                            text.find_first_not_of("0123456789/") == std::string::npos;
+        if (!parsed || n < 1 || k < 1 || k > n) {
+          return "'" + text + "' is not K/N with 1 <= K <= N: run N processes with --shard 1/N ... --shard N/N";
+        }
+        return {};
+      },
+      "K/N");
+}
+
 // Parsed values that become options only once the whole command line is read: the provider's
 // preset fills in only what the user did not say, and eval's modes are checked by name.
 struct Pending {
@@ -143,6 +159,7 @@ struct Pending {
   CLI::Option* logprobs = nullptr;
   CLI::Option* remote_prior = nullptr;
   std::string fallback;
+  std::string shard;
   std::string eval_modes = "local";
   CLI::App* eval = nullptr;
   CLI::App* calibrate = nullptr;
@@ -221,10 +238,22 @@ void add_config_file(CLI::App& app) {
                  "read options from this TOML file");
 }
 
-void add_input_output_flags(CLI::App& app, CliOptions& o) {
+void add_input_output_flags(CLI::App& app, CliOptions& o, Pending& pending) {
   const std::map<std::string, OutputFormat> formats = {
       {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}, {"jsonl", OutputFormat::kJsonl}};
-  app.add_option("images", o.images, "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF)");
+  app.add_option("images", o.images,
+                 "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF, PNM, PDF); a folder reads its image "
+                 "files, sorted by path; @LIST reads the paths listed in LIST, one a line; - reads "
+                 "standard input");
+  app.add_flag("-r,--recursive", o.recursive, "folders given as IMAGE are read with their subfolders");
+  app.add_option("--shard", pending.shard,
+                 "read only the K-th of N parts of the inputs, chosen by a stable hash of each path: N "
+                 "processes with --shard 1/N ... N/N read every input exactly once, without coordination")
+      ->check(shard_of_shards());
+  CLI::Option* quiet = app.add_flag("-q,--quiet", o.quiet, "nothing on standard error but problems: no progress, no counts");
+  app.add_flag("--progress", o.progress,
+               "show progress on standard error even when it is not a terminal (a log file)")
+      ->excludes(quiet);
   app.add_option("--mode", o.reader.mode,
                  "local: OpenCV + Tesseract, offline (default); remote: vision LLM; vote: both, "
                  "cross-checked")
@@ -234,6 +263,14 @@ void add_input_output_flags(CLI::App& app, CliOptions& o) {
       ->transform(named(formats))
       ->option_text("text|json|jsonl");
   app.add_option("-o,--output", o.output_path, "write results to FILE as they are produced");
+  CLI::Option* output_dir =
+      app.add_option("--output-dir", o.output_dir,
+                     "also write each input's results to DIR/NAME.txt (text) or DIR/NAME.json (json, jsonl) as "
+                     "it is read, NAME being its file name without extension (NAME-XXXXXXXX where two "
+                     "inputs share a NAME)");
+  app.add_flag("--skip-existing", o.skip_existing,
+               "with --output-dir: do not read inputs whose file is already there (resumes a stopped run)")
+      ->needs(output_dir);
   app.add_option("-j,--jobs", o.reader.jobs, "threads reading images locally (default: all cores)")
       ->check(CLI::Range(1u, 256u));
 }
@@ -362,6 +399,8 @@ void add_limit_flags(CLI::App& app, ImageLimits& limits) {
       ->check(positive_whole_number())->capture_default_str();
   app.add_option("--max-file-bytes", limits.max_file_bytes, "refuse larger files")
       ->check(positive_whole_number())->capture_default_str();
+  app.add_option("--dpi", limits.render_dpi, "render PDF pages at this resolution")
+      ->check(CLI::Range(30u, 1200u))->capture_default_str();
 }
 
 void add_eval_command(CLI::App& app, CliOptions& o, Pending& pending) {
@@ -459,6 +498,7 @@ void check_command(CliOptions& o, const Pending& pending) {
 
 void apply_pending(CliOptions& o, const Pending& pending) {
   o.reader.fallback_local = pending.fallback == "local";
+  if (!pending.shard.empty()) std::sscanf(pending.shard.c_str(), "%u/%u", &o.shard, &o.shards);
   // The preset (the library's) fills in what the user did not say.
   auto& remote = o.reader.remote;
   const RemoteOptions preset = for_provider(pending.provider);
@@ -483,7 +523,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   // The order of the calls is the order of --help.
   add_version_and_footer(app);
   add_config_file(app);
-  add_input_output_flags(app, o);
+  add_input_output_flags(app, o, pending);
   add_local_flags(app, o.reader.local);
   add_remote_flags(app, o, pending);
   add_vote_flags(app, o, pending);

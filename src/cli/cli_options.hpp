@@ -22,10 +22,16 @@ enum ExitCode : int {
 };
 
 struct CliOptions {
-  std::vector<std::string> images;
+  std::vector<std::string> images;  // as given: files, folders, @LIST files, - for standard input
+  bool recursive = false;           // folders are read with their subfolders
+  unsigned shard = 1, shards = 1;   // --shard K/N: read only the K-th of N parts of the inputs
+  bool quiet = false;               // nothing on standard error but problems: no progress, no counts
+  bool progress = false;            // progress on standard error even when it is not a terminal
   ReaderOptions reader;
   OutputFormat format = OutputFormat::kText;
   std::string output_path;  // empty: standard output
+  std::string output_dir;   // also one file per input there; empty: none
+  bool skip_existing = false;  // inputs whose file is already in output_dir are not read
   bool strict = false;      // flagged results change the exit status
 
   // `crossocr eval`: accuracy comparison runs over labelled sets.

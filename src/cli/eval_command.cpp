@@ -1,5 +1,7 @@
 #include "cli/eval_command.hpp"
 
+#include "cli/progress.hpp"
+
 #include "crossocr/errors.hpp"
 #include "crossocr/evaluation.hpp"
 #include "crossocr/output.hpp"
@@ -17,32 +19,6 @@
 
 namespace crossocr::cli {
 namespace {
-
-// A bar with rate and ETA on a terminal; plain lines (each quarter, and the end) otherwise.
-class ProgressDisplay {
- public:
-  ProgressDisplay() : terminal_(isatty(STDERR_FILENO) != 0) {}
-
-  void operator()(const std::string& set, const std::string& mode, std::size_t done,
-                  std::size_t total, double seconds) {
-    const double rate = seconds > 0 ? done / seconds : 0.0;
-    const double eta = rate > 0 ? (total - done) / rate : 0.0;
-    if (terminal_) {
-      constexpr int kWidth = 30;
-      const int filled = static_cast<int>(kWidth * done / std::max<std::size_t>(1, total));
-      std::fprintf(stderr, "\r%-20.20s %-6s [%s%s] %zu/%zu %6.1f img/s ETA %4.0fs", set.c_str(),
-                   mode.c_str(), std::string(filled, '#').c_str(),
-                   std::string(kWidth - filled, '.').c_str(), done, total, rate, eta);
-      if (done == total) std::fputc('\n', stderr);
-    } else if (done == total || done * 4 / total != (done - 1) * 4 / total) {
-      std::fprintf(stderr, "%s %s: %zu/%zu images, %.1f img/s\n", set.c_str(), mode.c_str(), done,
-                   total, rate);
-    }
-  }
-
- private:
-  bool terminal_;
-};
 
 // The remote mode's readings of the run as the prior of its endpoint and model, stored for later
 // runs (a failed reading says nothing of the model and is left out).
@@ -99,8 +75,10 @@ int run_eval(CliOptions& options) {
   for (const std::string& dir : options.sets) sets.push_back(load_labelled_set(dir));
   if (!options.report_dir.empty()) prepare_report_dir(options.report_dir);
 
-  ProgressDisplay progress;
-  const EvalReport report = evaluate(sets, options.eval_modes, options.reader, std::ref(progress),
+  ProgressDisplay display(progress_style(options.quiet, options.progress, /*lines_elsewhere=*/true));
+  auto progress = [&](const std::string& set, const std::string& mode, std::size_t done, std::size_t total,
+                      double seconds) { display(set + " " + mode, done, total, seconds); };
+  const EvalReport report = evaluate(sets, options.eval_modes, options.reader, progress,
                                      [](const std::string& problem) {
                                        // Cached readings still count: a comparison re-runs offline.
                                        report_problem(problem + "; remote readings come from the cache only");

@@ -3,18 +3,24 @@
 #include "cli/adapt_command.hpp"
 #include "cli/cli_options.hpp"
 #include "cli/eval_command.hpp"
+#include "cli/input_list.hpp"
+#include "cli/output_folder.hpp"
+#include "cli/progress.hpp"
 #include "crossocr/errors.hpp"
 #include "crossocr/output.hpp"
 #include "crossocr/reader.hpp"
 #include "stage_clock.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <set>
 
 #include <unistd.h>
@@ -63,9 +69,9 @@ class ResultPrinter {
       const bool batch_wide = status.code() == crossocr::StatusCode::kRemoteConfig ||
                               status.code() == crossocr::StatusCode::kRemoteUnavailable;
       if (batch_wide && announced_.contains(status.code())) {
-        report_problem(result.file + ": not read (same error as above)");
+        report_problem(result.name() + ": not read (same error as above)");
       } else {
-        report_problem(result.file + ": " + status.message());
+        report_problem(result.name() + ": " + status.message());
         if (batch_wide) announced_.insert(status.code());
       }
     }
@@ -81,7 +87,7 @@ class ResultPrinter {
         if (batch_size_ == 1) {
           out_ << crossocr::without_control_characters(result.reading.text);
         } else {
-          out_ << crossocr::without_control_characters(crossocr::escape_line(result.file)) << "\t"
+          out_ << crossocr::without_control_characters(crossocr::escape_line(result.name())) << "\t"
                << crossocr::without_control_characters(crossocr::escape_line(result.reading.text));
         }
         // A person at a terminal sees which results to check; scripts read --format json.
@@ -127,13 +133,15 @@ std::vector<std::uint8_t> read_standard_input(std::uint64_t max_bytes) {
   return bytes;
 }
 
-// Standard input can be read once, so at most one "-" is accepted.
-bool collect_sources(const std::vector<std::string>& images, std::uint64_t max_bytes,
-                     std::vector<ImageSource>& sources) {
+// Standard input can be read once, so at most one "-" is accepted. An input that could not be
+// listed keeps its error and is reported in its place.
+bool collect_sources(const std::vector<Input>& inputs, std::uint64_t max_bytes, std::vector<ImageSource>& sources) {
   bool stdin_used = false;
-  for (const std::string& name : images) {
-    ImageSource source{name, {}, false};
-    if (name == "-") {
+  for (const Input& input : inputs) {
+    ImageSource source{.name = input.path};
+    if (!input.problem.empty()) {
+      source.failure = crossocr::Status(crossocr::StatusCode::kIo, input.problem);
+    } else if (input.path == "-") {
       if (stdin_used) {
         report_problem("standard input (-) can be given only once");
         return false;
@@ -147,12 +155,40 @@ bool collect_sources(const std::vector<std::string>& images, std::uint64_t max_b
   return true;
 }
 
+// --shard K/N: the inputs whose path hashes to part K. The hash of the path as given is the same
+// in every process, so N processes share a batch without talking to each other.
+std::vector<Input> shard_of(std::vector<Input> inputs, unsigned shard, unsigned shards) {
+  if (shards <= 1) return inputs;
+  std::erase_if(inputs, [&](const Input& input) { return stable_hash(input.path) % shards != shard - 1; });
+  return inputs;
+}
+
+// Every page of a multi-page document is a source of its own; pages in memory share their bytes.
+std::vector<ImageSource> with_pages(std::vector<ImageSource> sources) {
+  std::vector<ImageSource> pages;
+  for (ImageSource& source : sources) {
+    const int count = !source.failure.ok() ? 1
+                      : source.from_memory ? crossocr::count_pages(source.bytes)
+                                           : crossocr::count_pages(source.name);
+    if (count <= 1) {
+      pages.push_back(std::move(source));
+      continue;
+    }
+    auto shared = std::make_shared<const std::vector<std::uint8_t>>(std::move(source.bytes));
+    for (int page = 1; page <= count; ++page) {
+      pages.push_back(ImageSource{.name = source.name, .from_memory = source.from_memory, .page = page,
+                                  .shared_bytes = source.from_memory ? shared : nullptr});
+    }
+  }
+  return pages;
+}
+
 // Whether `output` is one of the input files (opening it for writing would empty it).
-bool names_an_input(const std::string& output, const std::vector<std::string>& images) {
+bool names_an_input(const std::string& output, const std::vector<Input>& inputs) {
   if (output.empty()) return false;
   std::error_code error;
-  for (const std::string& image : images) {
-    if (image != "-" && std::filesystem::equivalent(output, image, error)) return true;
+  for (const Input& input : inputs) {
+    if (input.path != "-" && std::filesystem::equivalent(output, input.path, error)) return true;
   }
   return false;
 }
@@ -186,6 +222,98 @@ int run_command(int (*command)(CliOptions&), CliOptions& options) {
   return kExitConfig;
 }
 
+// The inputs this process reads: its shard of them, and with --skip-existing only those whose output
+// file is not in the output folder yet (the others are not read at all).
+std::vector<Input> inputs_to_read(const CliOptions& options, const std::vector<Input>& all, const OutputFolder* folder) {
+  std::vector<Input> inputs = shard_of(all, options.shard, options.shards);
+  if (!options.skip_existing || folder == nullptr) return inputs;
+  const std::size_t before = inputs.size();
+  std::erase_if(inputs, [&](const Input& input) {
+    const std::filesystem::path file = folder->file_for(input.path);
+    std::error_code error;
+    return !file.empty() && std::filesystem::exists(file, error);
+  });
+  if (before != inputs.size() && !options.quiet) {
+    report_problem("skipped " + std::to_string(before - inputs.size()) + " of " + std::to_string(before) +
+                   " images, their output already in " + options.output_dir + " (--skip-existing)");
+  }
+  return inputs;
+}
+
+// Hands every result, as it arrives, to the printed stream, the output folder and the progress line.
+// Returns how many output files could not be written.
+std::size_t read_and_emit(crossocr::Reader& reader, const std::vector<ImageSource>& sources, ResultPrinter& printer,
+                          OutputFolder* folder, ProgressDisplay& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t done = 0, unwritten = 0;
+  reader.read_batch(sources, [&](const ImageResult& r) {
+    const crossocr::StageTimer writing(crossocr::Stage::kOutput);
+    printer(r);
+    if (folder != nullptr) {
+      // A document's file is written with its last page: the next source is another input.
+      const bool last = r.index + 1 == sources.size() || sources[r.index + 1].page <= 1;
+      if (const std::string problem = folder->add(r, last); !problem.empty()) {
+        report_problem(problem);
+        ++unwritten;
+      }
+    }
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    progress("reading", ++done, sources.size(), elapsed.count());
+  });
+  return unwritten;
+}
+
+// -o FILE, emptied; false (and the cause said) when it cannot be written.
+bool open_output(const std::string& path, std::ofstream& file) {
+  if (path.empty()) return true;
+  file.open(path, std::ios::out | std::ios::trunc);
+  if (!file) report_problem("cannot write " + path + ": " + std::strerror(errno));
+  return static_cast<bool>(file);
+}
+
+// The batch: every input read, each result printed as it arrives; the outcome as an exit status.
+int read_images(const CliOptions& options, crossocr::Reader& reader) {
+  const std::vector<Input> all = expand_inputs(options.images, options.recursive);
+  std::optional<OutputFolder> folder;
+  if (!options.output_dir.empty()) folder.emplace(options.output_dir, options.format, output_names(all));
+  const std::vector<Input> inputs = inputs_to_read(options, all, folder ? &*folder : nullptr);
+  if (names_an_input(options.output_path, inputs)) {
+    report_problem("-o " + options.output_path + " is one of the images to read: choose another output file");
+    return kExitUsage;
+  }
+  std::vector<ImageSource> sources;
+  if (!collect_sources(inputs, options.reader.limits.max_file_bytes, sources)) return kExitUsage;
+  sources = with_pages(std::move(sources));
+  std::ofstream file;
+  if (!open_output(options.output_path, file)) return kExitConfig;
+  std::ostream& out = options.output_path.empty() ? std::cout : file;
+
+  const bool terminal = options.output_path.empty() && isatty(STDOUT_FILENO);
+  // A folder or list may hold one image today and ten tomorrow: its results always name the file.
+  const bool one_image = sources.size() == 1 && options.images.size() == 1 && sources[0].page == 0 &&
+                         sources[0].name == options.images[0];
+  ProgressDisplay progress(progress_style(options.quiet, options.progress, /*lines_elsewhere=*/false));
+  ResultPrinter printer(out, options.format, one_image ? 1 : std::max<std::size_t>(2, sources.size()), terminal);
+  std::size_t unwritten = 0;
+  try {
+    unwritten = read_and_emit(reader, sources, printer, folder ? &*folder : nullptr, progress);
+  } catch (const std::exception& e) {  // a fault of ours: still one line and a status, never an abort
+    printer.finish();
+    report_problem(std::string("internal error: ") + e.what());
+    return kExitConfig;
+  }
+  printer.finish();
+  print_stage_times();
+  if (!out.good()) {  // a full disk or a closed pipe: the results are not where they were asked for
+    report_problem("cannot write " + (options.output_path.empty() ? "standard output" : options.output_path) + ": " +
+                   std::strerror(errno));
+    return kExitConfig;
+  }
+  if (unwritten != 0) return kExitConfig;
+  if (printer.failed() != 0) return kExitImageFailed;
+  return options.strict && printer.flagged() != 0 ? kExitFlagged : kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -212,42 +340,10 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
 
-  std::vector<ImageSource> sources;
-  if (names_an_input(options.output_path, options.images)) {
-    report_problem("-o " + options.output_path + " is one of the images to read: choose another output file");
-    return kExitUsage;
-  }
-  if (!collect_sources(options.images, options.reader.limits.max_file_bytes, sources)) return kExitUsage;
-
-  std::ofstream file;
-  if (!options.output_path.empty()) {
-    file.open(options.output_path, std::ios::out | std::ios::trunc);
-    if (!file) {
-      report_problem("cannot write " + options.output_path + ": " + std::strerror(errno));
-      return kExitConfig;
-    }
-  }
-  std::ostream& out = options.output_path.empty() ? std::cout : file;
-  const std::string out_name = options.output_path.empty() ? "standard output" : options.output_path;
-
-  const bool terminal = options.output_path.empty() && isatty(STDOUT_FILENO);
-  ResultPrinter printer(out, options.format, sources.size(), terminal);
   try {
-    reader->read_batch(sources, [&](const ImageResult& r) {
-      const crossocr::StageTimer writing(crossocr::Stage::kOutput);
-      printer(r);
-    });
-  } catch (const std::exception& e) {  // a fault of ours: still one line and a status, never an abort
-    printer.finish();
-    report_problem(std::string("internal error: ") + e.what());
+    return read_images(options, *reader);
+  } catch (const crossocr::ConfigError& e) {  // an --output-dir that cannot be made or written
+    report_problem(e.what());
     return kExitConfig;
   }
-  printer.finish();
-  print_stage_times();
-  if (!out.good()) {  // a full disk or a closed pipe: the results are not where they were asked for
-    report_problem("cannot write " + out_name + ": " + std::strerror(errno));
-    return kExitConfig;
-  }
-  if (printer.failed() != 0) return kExitImageFailed;
-  return options.strict && printer.flagged() != 0 ? kExitFlagged : kExitOk;
 }

@@ -1,4 +1,5 @@
 #include "cli/cli_options.hpp"
+#include "cli/progress.hpp"
 #include "crossocr/output.hpp"
 
 #include <cstdio>
@@ -7,7 +8,9 @@ namespace crossocr::cli {
 
 void report_problem(const std::string& message) {
   // Messages carry text from providers and file names: shown, never obeyed by the terminal.
-  const std::string line = "crossocr: " + without_control_characters(message) + "\n";
+  // A progress line drawn in place is cleared first: the problem gets a line of its own.
+  const std::string line = std::string(progress_line_shown() ? "\r\033[K" : "") + "crossocr: " +
+                           without_control_characters(message) + "\n";
   std::fwrite(line.data(), 1, line.size(), stderr);  // stderr is unbuffered: one write(2)
 }
 

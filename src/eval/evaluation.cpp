@@ -191,7 +191,7 @@ EvalReport evaluate(const std::vector<LabelledSet>& sets, const std::vector<Mode
   for (const LabelledSet& set : sets) {
     std::vector<ImageSource> sources;
     for (const auto& [file, expected] : set.items) {
-      sources.push_back(ImageSource{(std::filesystem::path(set.dir) / file).string(), {}, false});
+      sources.push_back(ImageSource{.name = (std::filesystem::path(set.dir) / file).string()});
     }
     for (std::size_t m = 0; m < modes.size(); ++m) {
       // A vote follows each set's case rule: case-blind labels make case differences agreement.

@@ -16,6 +16,7 @@ std::string_view to_string(Mode mode) {
 std::string result_to_json(const ImageResult& result) {
   nlohmann::ordered_json j;
   j["file"] = result.file;
+  if (result.page > 0) j["page"] = result.page;
   j["mode"] = to_string(result.mode);
   if (result.verdict) {
     const Verdict& v = *result.verdict;

@@ -1,12 +1,13 @@
 #include "crossocr/image_loader.hpp"
 
-#include "stage_clock.hpp"
-
+#include "image/pdf_pages.hpp"
 #include "image/pix_codec.hpp"
+#include "stage_clock.hpp"
 
 #include <leptonica/allheaders.h>
 #include <opencv2/core/utils/logger.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -58,6 +59,59 @@ std::string format_name(int leptonica_format) {
   }
 }
 
+// The size a header declares, against the limits, before any pixel is decoded.
+LoadedImage check_canvas(const std::string& format, l_int32 w, l_int32 h, const ImageLimits& limits) {
+  const auto pixels = static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h);
+  if (w <= 0 || h <= 0) return failure(StatusCode::kDecode, format + " header declares no pixels");
+  if (pixels > limits.max_pixels) {
+    return failure(StatusCode::kLimit, format + " declares " + std::to_string(w) + "x" + std::to_string(h) +
+                   " pixels, over the limit of " + std::to_string(limits.max_pixels) + " pixels");
+  }
+  if (w < kMinSide || h < kMinSide) {
+    return failure(StatusCode::kLimit, "image is " + std::to_string(w) + "x" + std::to_string(h) +
+                   " pixels, too small to hold text (at least " + std::to_string(kMinSide) + "x" +
+                   std::to_string(kMinSide) + ")");
+  }
+  return {};
+}
+
+// A file's bytes, refused unread when it is over --max-file-bytes. On failure `bytes` is empty and
+// the result says why.
+LoadedImage read_file(const std::string& path, const ImageLimits& limits, std::vector<std::uint8_t>& bytes) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) return failure(StatusCode::kIo, "no such file");
+  if (std::filesystem::is_directory(status)) return failure(StatusCode::kIo, "is a directory, not an image");
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return failure(StatusCode::kIo, "cannot read: " + ec.message());
+  if (size > limits.max_file_bytes) {
+    return failure(StatusCode::kLimit, "file is " + std::to_string(size) + " bytes, over the limit of " +
+                   std::to_string(limits.max_file_bytes) + " bytes (--max-file-bytes)");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return failure(StatusCode::kIo, "cannot open for reading");
+  bytes.resize(size);
+  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
+  if (static_cast<std::uint64_t>(in.gcount()) != size) {
+    bytes.clear();
+    return failure(StatusCode::kIo, "read error");
+  }
+  return {};
+}
+
+bool is_tiff(l_int32 format) { return format >= IFF_TIFF && format <= IFF_TIFF_JPEG; }
+
+// The pages of the TIFF open in `file`, 1 when it is no TIFF or cannot be read.
+int pages_in(FILE* file) {
+  if (file == nullptr) return 1;
+  l_int32 format = IFF_UNKNOWN, pages = 0;
+  const bool tiff = findFileFormatStream(file, &format) == 0 && is_tiff(format);
+  if (tiff) rewind(file);
+  const bool counted = tiff && tiffGetCount(file, &pages) == 0;
+  std::fclose(file);
+  return counted && pages > 1 ? pages : 1;
+}
+
 }  // namespace
 
 LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits& limits) {
@@ -70,23 +124,14 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
                    " bytes (--max-file-bytes)");
   }
 
+  if (is_pdf(bytes)) return render_pdf_page(bytes, 1, limits);  // a one-page PDF is one image
+
   // The header alone tells the canvas size; refuse before any pixel buffer is allocated.
   l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0, iscmap = 0;
   const bool header_known =
       pixReadHeaderMem(bytes.data(), bytes.size(), &format, &w, &h, &bps, &spp, &iscmap) == 0;
   if (header_known) {
-    const auto pixels = static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h);
-    if (w <= 0 || h <= 0) return failure(StatusCode::kDecode, format_name(format) + " header declares no pixels");
-    if (pixels > limits.max_pixels) {
-      return failure(StatusCode::kLimit, format_name(format) + " declares " + std::to_string(w) + "x" +
-                     std::to_string(h) + " pixels, over the limit of " +
-                     std::to_string(limits.max_pixels) + " pixels");
-    }
-    if (w < kMinSide || h < kMinSide) {
-      return failure(StatusCode::kLimit, "image is " + std::to_string(w) + "x" + std::to_string(h) +
-                     " pixels, too small to hold text (at least " + std::to_string(kMinSide) +
-                     "x" + std::to_string(kMinSide) + ")");
-    }
+    if (LoadedImage refused = check_canvas(format_name(format), w, h, limits); !refused.ok()) return refused;
   }
 
   // Only formats whose header is read (and limited) above are decoded: others (Radiance HDR, PFM,
@@ -121,22 +166,49 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
 }
 
 LoadedImage load_image(const std::string& path, const ImageLimits& limits) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) return failure(StatusCode::kIo, "no such file");
-  if (std::filesystem::is_directory(status)) return failure(StatusCode::kIo, "is a directory, not an image");
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return failure(StatusCode::kIo, "cannot read: " + ec.message());
-  if (size > limits.max_file_bytes) {
-    return failure(StatusCode::kLimit, "file is " + std::to_string(size) + " bytes, over the limit of " +
-                   std::to_string(limits.max_file_bytes) + " bytes (--max-file-bytes)");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return failure(StatusCode::kIo, "cannot open for reading");
-  std::vector<std::uint8_t> bytes(size);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (static_cast<std::uint64_t>(in.gcount()) != size) return failure(StatusCode::kIo, "read error");
+  std::vector<std::uint8_t> bytes;
+  if (LoadedImage unread = read_file(path, limits, bytes); !unread.ok()) return unread;
   return decode_image(bytes, limits);
+}
+
+int count_pages(const std::string& path) {
+  silence_decoder_chatter();
+  std::uint8_t magic[5] = {};
+  std::ifstream(path, std::ios::binary).read(reinterpret_cast<char*>(magic), sizeof magic);
+  if (is_pdf(magic)) return pdf_page_count(path);
+  return pages_in(std::fopen(path.c_str(), "rb"));
+}
+
+int count_pages(std::span<const std::uint8_t> bytes) {
+  silence_decoder_chatter();
+  if (bytes.empty()) return 1;
+  if (is_pdf(bytes)) return pdf_page_count(bytes);
+  return pages_in(fopenReadFromMemory(bytes.data(), bytes.size()));
+}
+
+LoadedImage load_page(const std::string& path, int page, const ImageLimits& limits) {
+  std::vector<std::uint8_t> bytes;
+  if (LoadedImage unread = read_file(path, limits, bytes); !unread.ok()) return unread;
+  return decode_page(bytes, page, limits);
+}
+
+LoadedImage decode_page(std::span<const std::uint8_t> bytes, int page, const ImageLimits& limits) {
+  silence_decoder_chatter();
+  const std::string name = "TIFF page " + std::to_string(page);
+  if (bytes.size() > limits.max_file_bytes) {
+    return failure(StatusCode::kLimit, "file is over the limit of " + std::to_string(limits.max_file_bytes) +
+                   " bytes (--max-file-bytes)");
+  }
+  if (is_pdf(bytes)) return render_pdf_page(bytes, page, limits);
+  l_int32 w = 0, h = 0, bps = 0, spp = 0, res = 0, cmap = 0, format = 0;
+  if (page < 1 || readHeaderMemTiff(bytes.data(), bytes.size(), page - 1, &w, &h, &bps, &spp, &res, &cmap, &format) != 0) {
+    return failure(StatusCode::kDecode, name + " cannot be found or its header is corrupt");
+  }
+  if (LoadedImage refused = check_canvas(name, w, h, limits); !refused.ok()) return refused;
+  const cv::Mat decoded = decode_tiff_page(bytes, page - 1);
+  if (decoded.empty()) return failure(StatusCode::kDecode, name + " is corrupt or truncated");
+  // Remote engines take the page alone, as PNG; not the whole document.
+  return LoadedImage{decoded, {}, encode_png(decoded), "image/png"};
 }
 
 }  // namespace crossocr

@@ -125,14 +125,25 @@ cv::Mat apply_orientation(const cv::Mat& image, int orientation) {
   }
 }
 
-cv::Mat decode_pixels(std::span<const std::uint8_t> bytes) {
-  PixPtr pix(pixReadMem(bytes.data(), bytes.size()));
-  if (!pix) return {};
-  PixPtr rgb(pixConvertTo32(pix.get()));
+// Any Leptonica image as 8-bit BGR, alpha flattened onto white; empty when it cannot be converted.
+cv::Mat bgr_from_pix(PIX* pix) {
+  if (pix == nullptr) return {};
+  PixPtr rgb(pixConvertTo32(pix));
   if (!rgb) return {};
   if (pixGetSpp(rgb.get()) == 4) rgb.reset(pixAlphaBlendUniform(rgb.get(), 0xffffff00));
   if (!rgb) return {};
-  return apply_orientation(bgr_from_pix32(rgb.get()), exif_orientation(bytes));
+  return bgr_from_pix32(rgb.get());
+}
+
+cv::Mat decode_pixels(std::span<const std::uint8_t> bytes) {
+  PixPtr pix(pixReadMem(bytes.data(), bytes.size()));
+  const cv::Mat bgr = bgr_from_pix(pix.get());
+  return bgr.empty() ? bgr : apply_orientation(bgr, exif_orientation(bytes));
+}
+
+cv::Mat decode_tiff_page(std::span<const std::uint8_t> bytes, int index) {
+  PixPtr pix(pixReadMemTiff(bytes.data(), bytes.size(), index));
+  return bgr_from_pix(pix.get());
 }
 
 std::vector<std::uint8_t> encode_png(const cv::Mat& image) {

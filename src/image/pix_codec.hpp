@@ -18,6 +18,10 @@ namespace crossocr {
 // Empty when the bytes cannot be decoded.
 cv::Mat decode_pixels(std::span<const std::uint8_t> bytes);
 
+// Page `index` (0-based) of a multi-page TIFF, as decode_pixels gives an image; empty when the
+// page cannot be decoded.
+cv::Mat decode_tiff_page(std::span<const std::uint8_t> bytes, int index);
+
 // The EXIF orientation (1-8) a JPEG declares, 1 when it declares none or is not a JPEG.
 int exif_orientation(std::span<const std::uint8_t> bytes);
 // `image` as it is meant to be seen given an EXIF orientation.

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   }
   try {
     const auto reader = crossocr::Reader::open(options);
-    const crossocr::ImageResult result = reader->read(crossocr::ImageSource{argv[1]});
+    const crossocr::ImageResult result = reader->read(crossocr::ImageSource{.name = argv[1]});
     if (!result.ok()) {
       std::cerr << result.reading.status.message() << "\n";
       return 1;
