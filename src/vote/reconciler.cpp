@@ -3,6 +3,7 @@
 #include "local/glyph_case.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace crossocr {
@@ -157,10 +158,15 @@ double right_despite(double chosen, double other) {
   return c1 * (1.0 - c2) / (1.0 - c1 * c2);
 }
 
-Choice by_policy(const ReconcilePolicy& policy, double lc, double rc) {
+// Per-character chances closer than this are level: neither side's evidence for the character
+// says more than the other's, and the more probable reading as a whole decides.
+constexpr double kLevel = 0.01;
+
+// `local_first`: the local reading as a whole is at least as probable as the remote's.
+Choice by_policy(const ReconcilePolicy& policy, double lc, double rc, bool local_first = true) {
   Choice c;
-  c.take_local = policy.prefer == Preference::kLocal ||
-                 (policy.prefer == Preference::kConfidence && lc >= rc);
+  const bool local_surer = std::abs(lc - rc) < kLevel ? local_first : lc >= rc;
+  c.take_local = policy.prefer == Preference::kLocal || (policy.prefer == Preference::kConfidence && local_surer);
   c.confidence = c.take_local ? right_despite(lc, rc) : right_despite(rc, lc);
   c.strong = c.confidence >= policy.flag_below;
   return c;
@@ -168,13 +174,13 @@ Choice by_policy(const ReconcilePolicy& policy, double lc, double rc) {
 
 // Picks one engine's character where the two differ.
 Choice choose(const AlignedPair& p, bool case_pair, const LocalSide& local, double lc, double rc,
-              const ReconcilePolicy& policy) {
+              double remote_confidence, const ReconcilePolicy& policy) {
   const int g = glyph_behind(local, p.left_index);
   const auto size_says_upper =
       case_pair && g >= 0 ? upper_case_by_size(local.reading, g) : std::nullopt;
   if (!size_says_upper) {
     const double lead = p.op == EditOp::kSubstitute ? lead_over(local, g, p.right, lc) : lc;
-    Choice c = by_policy(policy, lead, rc);
+    Choice c = by_policy(policy, lead, rc, local.reading.confidence >= remote_confidence);
     c.supported = p.op == EditOp::kSubstitute && weighed_by_local(local, g, p.right);
     return c;
   }
@@ -273,7 +279,7 @@ Verdict merge_differences(const Reading& local, const Reading& remote,
       v.text += p.left;
       continue;
     }
-    Choice c = choose(p, case_pair, side, lc, rc, policy);
+    Choice c = choose(p, case_pair, side, lc, rc, remote.confidence, policy);
     if (p.op == EditOp::kInsert && c.take_local) c.supported = repeats_a_neighbour(side, last_left, p.right);
     (c.take_local ? took_local : took_remote) = true;
     v.text += c.take_local ? p.left : p.right;
