@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 namespace crossocr {
 namespace {
 
@@ -197,6 +200,27 @@ TEST(Reconciler, OneSideFailingGivesTheOthersReadingFlagged) {
   EXPECT_EQ(v.status, VerdictStatus::kFailed);
   EXPECT_TRUE(v.text.empty());
   EXPECT_TRUE(v.flagged);
+}
+
+// Confidences that are no probabilities (NaN, infinities, negatives, above 1) once gave verdicts
+// a NaN confidence (fuzz/corpus/reconciler/nan.bin): they count as 0 and 1 at worst.
+TEST(Reconciler, ConfidencesOutsideZeroToOneGiveAProbability) {
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  for (double bad : {nan, inf, -inf, -0.5, 1.5}) {
+    Reading local = local_reading("ABD", bad);
+    local.glyphs[1].alternatives.push_back({"X", bad});
+    for (const Reading& remote : {remote_reading("ABC", bad), remote_reading("ABD", bad), remote_reading("", bad),
+                                  failed("remote", "HTTP 503"), remote_reading("WXYZ", 0.8)}) {
+      const Verdict v = reconcile(local, remote);
+      EXPECT_GE(v.confidence, 0.0) << bad << " " << remote.text;
+      EXPECT_LE(v.confidence, 1.0) << bad << " " << remote.text;
+    }
+  }
+  Reading local = local_reading("ABC", 0.9);
+  local.glyphs[2].confidence = nan;
+  const Verdict v = reconcile(local, remote_reading("ABD", 0.9));
+  EXPECT_FALSE(std::isnan(v.confidence));
+  EXPECT_EQ(v.text, "ABD");  // the NaN glyph counts as 0: the remote's letter is taken
 }
 
 TEST(Reconciler, WhollyDifferentReadingsAreFlaggedWhateverTheirConfidence) {

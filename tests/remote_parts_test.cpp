@@ -58,6 +58,17 @@ TEST(AnswerCleaner, RefusalsAreToldFromTranscriptions) {
   }
 }
 
+// std::regex recurses per character: a huge answer once overflowed the stack (fuzz/corpus/
+// remote_answer/crash-huge-fence). It is taken as it stands, only trimmed.
+TEST(AnswerCleaner, HugeAnswersDoNotOverflowTheStack) {
+  const std::string body(1 << 20, 'a');
+  EXPECT_EQ(clean_answer(" ```\n" + body + "\n```\n"), "```\n" + body + "\n```");
+  EXPECT_EQ(clean_answer("The text in the image is: " + std::string(1 << 20, ' ') + "ZGUVU").size(),
+            26 + (1u << 20) + 5);
+  EXPECT_FALSE(is_refusal("I'm sorry, " + body));
+  EXPECT_EQ(clean_answer("```\n" + std::string(8000, 'a') + "\n```"), std::string(8000, 'a'));  // below the bound: cleaned
+}
+
 TEST(RetryPolicy, RetryableStatusesFollowTheProvidersRules) {
   for (long s : {0L, 408L, 409L, 429L, 498L, 500L, 502L, 503L, 504L}) {
     EXPECT_TRUE(is_retryable_status(s)) << s;

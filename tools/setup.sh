@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages crossocr needs (only those missing, so a second run is quick)
 # and builds it in ./build. Run from anywhere; needs root or sudo only when something is missing.
-#   tools/setup.sh [--training]   --training: also what `crossocr adapt` trains with (PyTorch)
+#   tools/setup.sh [--training] [--checks]
+#     --training: also what `crossocr adapt` trains with (PyTorch)
+#     --checks: also what tools/fuzz.sh builds with (clang, its sanitizer runtimes with libFuzzer,
+#               its OpenMP); tools/sanitize.sh needs only g++'s own ASan and UBSan
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${1:-}" = "--training" ]; then
-  tools/install_packages.sh python3-torch python3-onnx python3-opencv python3-pil python3-numpy fontconfig
-fi
+for option in "$@"; do
+  case "$option" in
+    --training)
+      tools/install_packages.sh python3-torch python3-onnx python3-opencv python3-pil python3-numpy fontconfig ;;
+    --checks)
+      tools/install_packages.sh clang libclang-rt-14-dev libomp-14-dev ;;
+    *)
+      echo "setup.sh: unknown option $option (--training, --checks)" >&2
+      exit 2 ;;
+  esac
+done
 
 tools/install_packages.sh \
   cmake g++ make pkg-config ca-certificates \

@@ -6,6 +6,11 @@
 namespace crossocr::remote {
 namespace {
 
+// libstdc++'s std::regex matches by recursion, frames per character: a 100 KB fenced answer
+// overflowed the stack (found by fuzz/fuzz_remote_answer). A transcription asked for within
+// max_tokens is far shorter, so a longer answer is taken as it stands, only trimmed.
+constexpr std::size_t kMaxWrappedAnswer = 16 * 1024;
+
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return {};
@@ -87,6 +92,7 @@ void strip_sentence_end(std::string& text) {
 
 std::string clean_answer(std::string_view raw) {
   std::string text(trim(raw));
+  if (text.size() > kMaxWrappedAnswer) return text;
   // Each step only fires on wrapping it recognises; a bare answer passes through all of them.
   strip_code_fence(text);
   if (strip_preamble(text)) strip_sentence_end(text);
@@ -104,6 +110,7 @@ bool is_refusal(std::string_view cleaned) {
       R"(unable to (?:read|see|transcribe|identify|extract)\b|there (?:is|are) no (?:visible |readable |legible )?(?:text|characters)\b|)"
       R"(no (?:visible |readable |legible )?(?:text|characters) (?:is |are |was |were )?(?:visible|found|detected|present)\b))",
       std::regex::icase);
+  if (cleaned.size() > kMaxWrappedAnswer) return false;  // no sentence of refusal is that long
   const std::string text(cleaned);
   return text.find(' ') != std::string::npos && std::regex_search(text, declining, std::regex_constants::match_continuous);
 }

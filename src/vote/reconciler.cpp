@@ -340,6 +340,38 @@ bool wholly_different(const std::string& a, const std::string& b) {
   return 2 * edit_distance(x, y) > std::max(x.size(), y.size());
 }
 
+// A confidence as a probability: NaN (no evidence) is 0, anything else is kept inside [0, 1].
+// std::clamp passes NaN through, and one NaN would make every product after it NaN.
+double probability(double confidence) {
+  return std::isnan(confidence) ? 0.0 : std::clamp(confidence, 0.0, 1.0);
+}
+
+bool is_probability(double confidence) { return confidence >= 0.0 && confidence <= 1.0; }
+
+// Whether every confidence of `r` (its own, its glyphs', their runners-up') is a probability.
+bool confidences_are_probabilities(const Reading& r) {
+  if (!is_probability(r.confidence)) return false;
+  for (const Glyph& g : r.glyphs) {
+    if (!is_probability(g.confidence)) return false;
+    for (const GlyphChoice& a : g.alternatives) {
+      if (!is_probability(a.confidence)) return false;
+    }
+  }
+  return true;
+}
+
+// `r` with each confidence made a probability: an engine (or a calibration map) that hands over
+// NaN or 1.3 must not give the verdict a confidence outside [0, 1].
+Reading with_probabilities(const Reading& r) {
+  Reading out = r;
+  out.confidence = probability(r.confidence);
+  for (Glyph& g : out.glyphs) {
+    g.confidence = probability(g.confidence);
+    for (GlyphChoice& a : g.alternatives) a.confidence = probability(a.confidence);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view to_string(VerdictStatus status) {
@@ -355,6 +387,9 @@ std::string_view to_string(VerdictStatus status) {
 }
 
 Verdict reconcile(const Reading& local, const Reading& remote, const ReconcilePolicy& policy) {
+  if (!confidences_are_probabilities(local) || !confidences_are_probabilities(remote)) {
+    return reconcile(with_probabilities(local), with_probabilities(remote), policy);
+  }
   if (!local.ok() && !remote.ok()) return neither_read(local, remote);
   if (!local.ok() || !remote.ok()) return one_side_read(local, remote);
   if (local.text.empty() && remote.text.empty()) {
