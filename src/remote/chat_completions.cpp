@@ -48,6 +48,49 @@ std::string to_request_body(const ChatRequest& r) {
   return body.dump();
 }
 
+namespace {
+
+// Request id (Groq's x_groq.id, else the body's id), model and token counts.
+void read_answer_details(const json& j, ChatAnswer& a) {
+  if (const auto x = j.find("x_groq"); x != j.end() && x->is_object()) {
+    a.request_id = string_or_empty(*x, "id");
+  }
+  if (a.request_id.empty()) a.request_id = string_or_empty(j, "id");
+  a.model = string_or_empty(j, "model");
+  if (const auto u = j.find("usage"); u != j.end() && u->is_object()) {
+    a.prompt_tokens = number_or_zero(*u, "prompt_tokens");
+    a.completion_tokens = number_or_zero(*u, "completion_tokens");
+    a.total_tokens = number_or_zero(*u, "total_tokens");
+  }
+}
+
+// logprobs: {"content": [{"token": "Z", "logprob": -0.01}, ...]}: the mean token probability.
+void read_token_probability(const json& choice, ChatAnswer& a) {
+  const auto lp = choice.find("logprobs");
+  if (lp == choice.end() || !lp->is_object()) return;
+  const auto tokens = lp->find("content");
+  if (tokens == lp->end() || !tokens->is_array() || tokens->empty()) return;
+  double sum = 0.0;
+  int n = 0;
+  for (const json& t : *tokens) {
+    if (t.is_object() && t.contains("logprob") && t["logprob"].is_number()) {
+      sum += t["logprob"].get<double>();
+      ++n;
+    }
+  }
+  if (n == 0) return;
+  // A probability outside 0-1 (a positive or huge log-probability) means nothing: the answer is
+  // then weighed like one without log-probabilities.
+  const double p = std::exp(sum / n);
+  if (std::isfinite(p) && p <= 1.0) {
+    a.token_probability = p;
+  } else {
+    a.warning = "log-probabilities outside 0-1 ignored";
+  }
+}
+
+}  // namespace
+
 ChatAnswer parse_answer(const std::string& body) {
   ChatAnswer a;
   const json j = json::parse(body, nullptr, false);
@@ -96,38 +139,8 @@ ChatAnswer parse_answer(const std::string& body) {
     return a;
   }
 
-  if (const auto x = j.find("x_groq"); x != j.end() && x->is_object()) {
-    a.request_id = string_or_empty(*x, "id");
-  }
-  if (a.request_id.empty()) a.request_id = string_or_empty(j, "id");
-  a.model = string_or_empty(j, "model");
-  if (const auto u = j.find("usage"); u != j.end() && u->is_object()) {
-    a.prompt_tokens = number_or_zero(*u, "prompt_tokens");
-    a.completion_tokens = number_or_zero(*u, "completion_tokens");
-    a.total_tokens = number_or_zero(*u, "total_tokens");
-  }
-  // logprobs: {"content": [{"token": "Z", "logprob": -0.01}, ...]}
-  if (const auto lp = choice.find("logprobs"); lp != choice.end() && lp->is_object()) {
-    const auto tokens = lp->find("content");
-    if (tokens != lp->end() && tokens->is_array() && !tokens->empty()) {
-      double sum = 0.0;
-      int n = 0;
-      for (const json& t : *tokens) {
-        if (t.is_object() && t.contains("logprob") && t["logprob"].is_number()) {
-          sum += t["logprob"].get<double>();
-          ++n;
-        }
-      }
-      // A probability outside 0-1 (a positive or huge log-probability) means nothing: the
-      // answer is then weighed like one without log-probabilities.
-      const double p = n > 0 ? std::exp(sum / n) : 0.0;
-      if (n > 0 && std::isfinite(p) && p <= 1.0) {
-        a.token_probability = p;
-      } else if (n > 0) {
-        a.warning = "log-probabilities outside 0-1 ignored";
-      }
-    }
-  }
+  read_answer_details(j, a);
+  read_token_probability(choice, a);
   return a;
 }
 
