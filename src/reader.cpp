@@ -12,7 +12,6 @@
 
 #include <opencv2/core.hpp>
 
-#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -53,13 +52,9 @@ Reading read_with(Engine& engine, const LoadedImage& image) {
   }
 }
 
-bool same_under(const ReconcilePolicy& policy, std::string a, std::string b) {
-  if (!policy.case_sensitive) {
-    for (std::string* s : {&a, &b}) {
-      for (char& c : *s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-  }
-  return a == b;
+// The same text under the vote's case rule, folded as the reconciler folds it.
+bool same_under(const ReconcilePolicy& policy, const std::string& a, const std::string& b) {
+  return policy.case_sensitive ? a == b : folded(a) == folded(b);
 }
 
 // The verdict as a reading, so that every mode's result has the same shape.

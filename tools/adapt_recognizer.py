@@ -252,8 +252,9 @@ def percent(rate):
     return "-" if rate is None else f"{rate * 100:.1f}%"
 
 
-def readings_and_likelihood(model, images, texts, chunk=256):
-    """The network's greedy readings of these images, and the probability it gives each text."""
+def readings_and_likelihood(model, images, texts=None, chunk=256):
+    """The network's greedy readings of these images, and (given texts) the probability it gives
+    each text."""
     model.eval()
     got, likely = [], []
     ctc = nn.CTCLoss(blank=0, reduction="none", zero_infinity=True)
@@ -262,6 +263,8 @@ def readings_and_likelihood(model, images, texts, chunk=256):
             x = torch.from_numpy(np.stack([strip_input(img) for img in images[i:i + chunk]])[:, None])
             logits = model(x)
             got += base.greedy(logits)
+            if texts is None:
+                continue
             log_probs = logits[:, :, 0, :].permute(2, 0, 1).log_softmax(2)
             targets = [torch.tensor([base.CHARSET.index(c) + 1 for c in t]) for t in texts[i:i + chunk]]
             loss = ctc(log_probs, torch.cat(targets), torch.full((x.shape[0],), log_probs.shape[0], dtype=torch.long),
@@ -277,15 +280,9 @@ def exact(model, examples):
     return sum(g == e[1] for g, e in zip(got, examples)) / len(examples)
 
 
-def readings(model, images, chunk=256):
+def readings(model, images):
     """The network's greedy readings of these images."""
-    model.eval()
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(images), chunk):
-            x = torch.from_numpy(np.stack([strip_input(img) for img in images[i:i + chunk]])[:, None])
-            out += base.greedy(model(x))
-    return out
+    return readings_and_likelihood(model, images)[0]
 
 
 def batches(train, fonts, rng, size):

@@ -203,6 +203,9 @@ int run_adapt(CliOptions& options) {
     const std::string cached = scratch.path + "/cached.jsonl";
     if (cached_readings(sources.cache_only, options, cached) > 0) sources.readings.push_back(cached);
   }
+  if (sources.labelled.empty() && sources.readings.empty()) {
+    throw ConfigError("nothing to learn from: the remote cache had no reading of the given images");
+  }
   const std::string held_back_dir = scratch.path + "/held-back";
   fs::create_directories(held_back_dir);
   std::vector<std::string> args = {python(), trainer, "--base", base, "--out", out, "--minutes",
@@ -212,9 +215,6 @@ int run_adapt(CliOptions& options) {
   for (const std::string& file : sources.readings) args.insert(args.end(), {"--readings", file});
   for (const std::string& set : options.adapt_validate) args.insert(args.end(), {"--validate", set});
   if (options.reader.jobs != 0) args.insert(args.end(), {"--threads", std::to_string(options.reader.jobs)});
-  if (sources.labelled.empty() && sources.readings.empty()) {
-    throw ConfigError("nothing to learn from: the remote cache had no reading of the given images");
-  }
   const int status = run_program(args);
   if (status != 0) {
     throw ConfigError("adapting failed (the trainer exited with status " + std::to_string(status) + ")");

@@ -219,13 +219,14 @@ void offset_boxes(Reading& reading, cv::Point by) {
 
 LocalEngine::LocalEngine(const LocalOptions& options)
     : options_(options), tesseract_(options.tesseract) {
+  const std::string recognizer = recognizer_file(options_.recognizer_path);
   if (options_.recognizer_path != "none") {
-    recognizer_ = StripRecognizer::load(model_file(recognizer_file(options_.recognizer_path), "strip_recognizer.onnx"));
+    recognizer_ = StripRecognizer::load(model_file(recognizer, "strip_recognizer.onnx"));
   }
   if (recognizer_ && !options_.recognizer_path.empty()) {
     std::error_code ec;
     const std::string shipped = default_model_path("strip_recognizer.onnx");
-    if (!shipped.empty() && !std::filesystem::equivalent(shipped, recognizer_file(options_.recognizer_path), ec)) {
+    if (!shipped.empty() && !std::filesystem::equivalent(shipped, recognizer, ec)) {
       shipped_recognizer_ = StripRecognizer::load(shipped);
     }
   }
@@ -332,9 +333,6 @@ Reading LocalEngine::read_lines(const cv::Mat& image, bool split) {
   const TextLines found = split ? find_text_lines(image) : TextLines{};
   if (split && found.lines.empty()) return blank_reading();  // too faint for the line finder
   Reading whole = read_line(image);
-  if (whole.ok() && whole.text.empty() && split && !found.lines.empty()) {
-    whole.note = "nothing was read, though the image holds ink";
-  }
   if (found.lines.size() < 2) return whole;
   // Several lines: each is read on its own; the text is right only if every line is. A word on a
   // textured ground can look like lines to the finder: the whole image read as one line stays

@@ -51,15 +51,15 @@ struct LocalSide {
 // time). Set beside the remote's per-character chance they would outvote a remote that is right
 // 85% of the time. So the reading's chance of being wrong, 1 - p, is shared among its glyphs in
 // proportion to each glyph's own doubt (evenly when the glyphs show none): a glyph's chance of
-// being right is 1 minus its share.
+// being right is 1 minus its share. (reconcile() has made every confidence a probability.)
 std::vector<double> glyph_right_on_reading_scale(const Reading& local) {
   const std::size_t n = local.glyphs.size();
   double doubt = 0.0;
-  for (const Glyph& g : local.glyphs) doubt += 1.0 - std::clamp(g.confidence, 0.0, 1.0);
-  const double wrong = 1.0 - std::clamp(local.confidence, 0.0, 1.0);
+  for (const Glyph& g : local.glyphs) doubt += 1.0 - g.confidence;
+  const double wrong = 1.0 - local.confidence;
   std::vector<double> right(n, 1.0);
   for (std::size_t i = 0; i < n; ++i) {
-    const double share = doubt > 1e-6 ? (1.0 - std::clamp(local.glyphs[i].confidence, 0.0, 1.0)) / doubt : 1.0 / n;
+    const double share = doubt > 1e-6 ? (1.0 - local.glyphs[i].confidence) / doubt : 1.0 / n;
     right[i] = 1.0 - wrong * share;
   }
   return right;
@@ -70,7 +70,7 @@ std::vector<double> glyph_right_on_reading_scale(const Reading& local) {
 // 1 - q, is shared evenly among its characters.
 double remote_char_right(const Reading& remote) {
   const std::size_t n = std::max<std::size_t>(1, to_code_points(remote.text).size());
-  return 1.0 - (1.0 - std::clamp(remote.confidence, 0.0, 1.0)) / static_cast<double>(n);
+  return 1.0 - (1.0 - remote.confidence) / static_cast<double>(n);
 }
 
 int glyph_behind(const LocalSide& local, int index) {
@@ -173,14 +173,15 @@ Choice by_policy(const ReconcilePolicy& policy, double lc, double rc, bool local
 }
 
 // Picks one engine's character where the two differ.
-Choice choose(const AlignedPair& p, bool case_pair, const LocalSide& local, double lc, double rc,
-              double remote_confidence, const ReconcilePolicy& policy) {
+// `local_first`: the local reading as a whole is at least as probable as the remote's.
+Choice choose(const AlignedPair& p, bool case_pair, const LocalSide& local, double lc, double rc, bool local_first,
+              const ReconcilePolicy& policy) {
   const int g = glyph_behind(local, p.left_index);
   const auto size_says_upper =
       case_pair && g >= 0 ? upper_case_by_size(local.reading, g) : std::nullopt;
   if (!size_says_upper) {
     const double lead = p.op == EditOp::kSubstitute ? lead_over(local, g, p.right, lc) : lc;
-    Choice c = by_policy(policy, lead, rc, local.reading.confidence >= remote_confidence);
+    Choice c = by_policy(policy, lead, rc, local_first);
     c.supported = p.op == EditOp::kSubstitute && weighed_by_local(local, g, p.right);
     return c;
   }
@@ -253,6 +254,7 @@ Verdict merge_differences(const Reading& local, const Reading& remote,
   v.alignment = align(local.text, remote.text);
   const LocalSide side{local, glyph_of_char(local), glyph_right_on_reading_scale(local)};
   const double remote_char = remote_char_right(remote);
+  const bool local_first = local.confidence >= remote.confidence;
   bool case_only = true, took_local = false, took_remote = false;
   double probability = 1.0;
   bool unsupported = false;
@@ -279,7 +281,7 @@ Verdict merge_differences(const Reading& local, const Reading& remote,
       v.text += p.left;
       continue;
     }
-    Choice c = choose(p, case_pair, side, lc, rc, remote.confidence, policy);
+    Choice c = choose(p, case_pair, side, lc, rc, local_first, policy);
     if (p.op == EditOp::kInsert && c.take_local) c.supported = repeats_a_neighbour(side, last_left, p.right);
     (c.take_local ? took_local : took_remote) = true;
     v.text += c.take_local ? p.left : p.right;
