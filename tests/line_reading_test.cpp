@@ -66,11 +66,45 @@ TEST(LineFinder, FindsEachLineOfALabelInOrderAndNoneOnABlankImage) {
   const TextLines found = find_text_lines(three);
   ASSERT_EQ(found.lines.size(), 3u);
   for (std::size_t i = 1; i < found.lines.size(); ++i) {
-    EXPECT_LE(found.lines[i - 1].br().y, found.lines[i].y + 1) << "bands overlap or are out of order";
+    EXPECT_LT(found.lines[i - 1].bounds.y, found.lines[i].bounds.y) << "lines out of order";
   }
   EXPECT_EQ(find_text_lines(label_image({"ABC-123"})).lines.size(), 1u);
   const cv::Mat blank(60, 200, CV_8UC3, cv::Scalar(255, 255, 255));
   EXPECT_TRUE(find_text_lines(blank).lines.empty());
+}
+
+// Lines set tightly: the first line's descenders reach below the rows where the second line's
+// capitals begin (at other columns). A straight cut at the emptiest row took their tails off (q
+// read as a, j as i, y as v) and gave them to the line below; each tail stays with its letter.
+TEST(LineFinder, DescendersStayWithTheirLineWhenTheNextLineStartsAboveThem) {
+  const cv::Scalar ground(235, 240, 245), ink(40, 30, 30);
+  const auto draw = [&](cv::Mat& image, const std::string& text, cv::Point baseline) {
+    cv::putText(image, text, baseline, cv::FONT_HERSHEY_SIMPLEX, 1.0, ink, 2, cv::LINE_AA);
+  };
+  cv::Mat first_alone(80, 360, CV_8UC3, ground);
+  draw(first_alone, "abcdex     gjpqy", {8, 30});
+  cv::Mat grey, dark;
+  cv::cvtColor(first_alone, grey, cv::COLOR_BGR2GRAY);
+  std::vector<cv::Point> first_ink;
+  cv::findNonZero(grey < 128, first_ink);
+  int lowest_tail = 0;
+  for (const cv::Point& p : first_ink) lowest_tail = std::max(lowest_tail, p.y);
+
+  cv::Mat label = first_alone.clone();
+  draw(label, "AB 12", {8, lowest_tail + 20});  // capitals start above the tails' ends
+  const TextLines found = find_text_lines(label);
+  ASSERT_EQ(found.lines.size(), 2u);
+  EXPECT_EQ(found.skew_degrees, 0.0);
+  const TextLine& first = found.lines[0];
+  ASSERT_GT(first.bounds.br().y, lowest_tail) << "the first line ends above its own tails";
+  cv::cvtColor(first.pixels.row(lowest_tail - first.bounds.y), dark, cv::COLOR_BGR2GRAY);
+  EXPECT_GT(cv::countNonZero(dark < 128), 0) << "the tails' last row is not in the first line";
+  // The second line holds none of the tails: nothing dark right of its own text.
+  const TextLine& second = found.lines[1];
+  cv::cvtColor(second.pixels, grey, cv::COLOR_BGR2GRAY);
+  std::vector<cv::Point> second_ink;
+  cv::findNonZero(grey < 128, second_ink);
+  for (const cv::Point& p : second_ink) ASSERT_LT(p.x + second.bounds.x, 200) << "a tail reached the second line";
 }
 
 TEST(LineFinder, ASkewedLabelIsStraightenedBeforeItsLinesAreCut) {

@@ -53,7 +53,13 @@ for t in "${targets[@]}"; do
   else
     failed+=("$t")
     echo "fuzz_$t FAILED (see build-fuzz/fuzz_$t.log; input in build-fuzz/crashes/$t/):" >&2
-    grep -E "ERROR|runtime error|invariant|SUMMARY|Test unit written" "build-fuzz/fuzz_$t.log" | head -8 >&2 || true
+    grep -E "ERROR|runtime error|invariant|what\(\)|SUMMARY|Test unit written| #[0-9]+ 0x" "build-fuzz/fuzz_$t.log" | head -24 >&2 || true
+    # On CI the build tree is gone afterwards: the log must carry the input itself.
+    for crash in "build-fuzz/crashes/$t"/*; do
+      if [ -f "$crash" ] && [ "$(stat -c %s "$crash")" -le 4096 ]; then
+        echo "  input $(basename "$crash") (base64): $(base64 -w0 "$crash")" >&2
+      fi
+    done
   fi
 done
 if ((${#failed[@]})); then

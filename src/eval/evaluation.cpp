@@ -143,7 +143,7 @@ void read_dataset_json(const std::string& dir, LabelledSet& set) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(meta);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // out_of_range too: a number like 1e999
     const std::string why = e.what();
     throw ConfigError(path + ": not JSON (" + why.substr(why.find(']') + 2) + ")");
   }

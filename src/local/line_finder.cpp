@@ -108,19 +108,98 @@ int cut_between(const std::vector<int>& profile, const Band& upper, const Band& 
   return (best + end + 1) / 2;
 }
 
-// The band narrowed to its ink's columns plus half its height each side (the line reader was
-// trained with margins of that order; a short line under a long one would otherwise be mostly
-// ground).
-cv::Rect trim_columns(const cv::Mat& ink, const cv::Rect& band) {
-  cv::Mat columns;
-  cv::reduce(ink(band), columns, 0, cv::REDUCE_MAX);
+// Which line each ink pixel belongs to. A straight cut at the emptiest row between two lines
+// took the tails off g, j, p, q and y where lines are set tightly (read as a, i, o, a and v)
+// and handed them to the next line. So ink is given out by connected component: a component
+// goes whole to the line its centre lies in (a descender stays with its letter, a dot with its
+// i), unless it is two lines' letters run together (a tail touching a capital below: it covers
+// at least kCoreCovered of both lines' cores). Those are parted where they touch.
+constexpr double kCoreCovered = 0.5;
+constexpr int kGround = -1;  // the owner of a pixel that is no ink
+
+struct Owner {
+  int line;            // the component's line, or the upper of two run together
+  int last_row = -1;   // when run together: the upper line's last row of it
+};
+
+// Where a component of two lines' letters is thinnest between the two cores: where a tail
+// meets the letter below. Of equally thin rows the lowest, so that the tail stays whole.
+int touching_row(const cv::Mat& labels, int c, const Band& upper, const Band& lower) {
+  int best = (upper.bottom + lower.top) / 2, thinnest = labels.cols + 1;
+  for (int y = std::max(0, upper.bottom); y < std::min(labels.rows, lower.top + 1); ++y) {
+    const int width = cv::countNonZero(labels.row(y) == c);
+    if (width > 0 && width <= thinnest) thinnest = width, best = y;
+  }
+  return best;
+}
+
+bool covers(int top, int bottom, const Band& core) {
+  const int overlap = std::min(bottom, core.bottom) - std::max(top, core.top);
+  return overlap >= kCoreCovered * (core.bottom - core.top);
+}
+
+cv::Mat ink_owners(const cv::Mat& ink, const std::vector<Band>& bands, const std::vector<int>& cuts) {
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
+  std::vector<Owner> owners(n, Owner{0});
+  for (int c = 1; c < n; ++c) {
+    const int top = stats.at<int>(c, cv::CC_STAT_TOP), bottom = top + stats.at<int>(c, cv::CC_STAT_HEIGHT);
+    const int centre = static_cast<int>(centroids.at<double>(c, 1));
+    owners[c].line = static_cast<int>(std::upper_bound(cuts.begin(), cuts.end(), centre) - cuts.begin());
+    for (std::size_t l = 0; l + 1 < bands.size(); ++l) {
+      if (covers(top, bottom, bands[l]) && covers(top, bottom, bands[l + 1])) {
+        owners[c] = Owner{static_cast<int>(l), touching_row(labels, c, bands[l], bands[l + 1])};
+        break;
+      }
+    }
+  }
+  cv::Mat owner_of_pixel(ink.size(), CV_32S, cv::Scalar(kGround));
+  for (int y = 0; y < labels.rows; ++y) {
+    for (int x = 0; x < labels.cols; ++x) {
+      const int c = labels.at<int>(y, x);
+      if (c == 0) continue;
+      const Owner& o = owners[c];
+      const int line = o.last_row >= 0 && y > o.last_row ? o.line + 1 : o.line;
+      owner_of_pixel.at<int>(y, x) = line;
+    }
+  }
+  return owner_of_pixel;
+}
+
+// The rows from the cut above to the cut below, widened to take in the line's own ink that
+// reaches past them, then narrowed to its ink's columns plus half its height each side (the line
+// reader was trained with margins of that order; a short line under a long one would otherwise
+// be mostly ground).
+cv::Rect line_bounds(const cv::Mat& own_ink, int top, int bottom) {
   std::vector<cv::Point> inked;
-  cv::findNonZero(columns, inked);
-  if (inked.empty()) return band;
-  const int reach = band.height / 2;
-  const int x0 = std::max(0, inked.front().x - reach);
-  const int x1 = std::min(band.width, inked.back().x + 1 + reach);
-  return cv::Rect(x0, band.y, x1 - x0, band.height);
+  cv::findNonZero(own_ink, inked);
+  if (inked.empty()) return cv::Rect(0, top, own_ink.cols, bottom - top);
+  int x0 = own_ink.cols, x1 = 0;
+  for (const cv::Point& p : inked) {
+    top = std::min(top, p.y), bottom = std::max(bottom, p.y + 1);
+    x0 = std::min(x0, p.x), x1 = std::max(x1, p.x + 1);
+  }
+  const int reach = (bottom - top) / 2;
+  x0 = std::max(0, x0 - reach), x1 = std::min(own_ink.cols, x1 + reach);
+  return cv::Rect(x0, top, x1 - x0, bottom - top);
+}
+
+// A line's pixels: its neighbours' ink that reaches into its rows (and the pixel round it, where
+// anti-aliasing blends it into the ground) painted over with the mean colour of the ground.
+TextLine cut_line(const cv::Mat& image, const cv::Mat& owners, int line, int top, int bottom) {
+  const cv::Mat own_ink = owners == line;
+  const cv::Rect bounds = line_bounds(own_ink, top, bottom);
+  cv::Mat pixels = image(bounds).clone();
+  const cv::Mat ink = owners(bounds) != kGround;
+  cv::Mat others = ink & ~own_ink(bounds);
+  if (cv::countNonZero(others) > 0) {
+    cv::dilate(others, others, cv::Mat());
+    others &= ~own_ink(bounds);
+    cv::Mat ink_near;
+    cv::dilate(ink, ink_near, cv::Mat());
+    pixels.setTo(cv::mean(pixels, ~ink_near), others);
+  }
+  return TextLine{bounds, pixels};
 }
 
 }  // namespace
@@ -150,14 +229,15 @@ TextLines find_text_lines(const cv::Mat& bgr) {
   if (std::accumulate(profile.begin(), profile.end(), 0L) == 0) return out;
   const std::vector<Band> bands = core_bands(ink, profile);
   if (bands.size() < 2) {
-    out.lines.push_back(cv::Rect(0, 0, out.image.cols, out.image.rows));
+    out.lines.push_back(TextLine{cv::Rect(0, 0, out.image.cols, out.image.rows), out.image});
     return out;
   }
-  int top = 0;
+  std::vector<int> cuts;
+  for (std::size_t i = 0; i + 1 < bands.size(); ++i) cuts.push_back(cut_between(profile, bands[i], bands[i + 1]));
+  const cv::Mat owners = ink_owners(ink, bands, cuts);
   for (std::size_t i = 0; i < bands.size(); ++i) {
-    const int bottom = i + 1 < bands.size() ? cut_between(profile, bands[i], bands[i + 1]) : out.image.rows;
-    out.lines.push_back(trim_columns(ink, cv::Rect(0, top, out.image.cols, bottom - top)));
-    top = bottom;
+    const int top = i == 0 ? 0 : cuts[i - 1], bottom = i < cuts.size() ? cuts[i] : ink.rows;
+    out.lines.push_back(cut_line(out.image, owners, static_cast<int>(i), top, bottom));
   }
   return out;
 }

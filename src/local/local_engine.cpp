@@ -342,10 +342,10 @@ Reading LocalEngine::read_lines(const cv::Mat& image, bool split) {
   joined.confidence = 1.0;
   joined.confidence_source = "calibrated";
   joined.variant = "lines";
-  for (const cv::Rect& band : found.lines) {
-    Reading line = read_line(found.image(band));
+  for (const TextLine& found_line : found.lines) {
+    Reading line = read_line(found_line.pixels);
     if (!line.ok()) return whole;
-    offset_boxes(line, band.tl());
+    offset_boxes(line, found_line.bounds.tl());
     if (!joined.text.empty()) joined.text += "\n";
     joined.text += line.text;
     joined.confidence *= line.confidence;
