@@ -6,6 +6,8 @@
 #   tools/fuzz.sh [TARGET|all] [SECONDS]
 #   TARGET: decode_image, remote_answer, cli_options, labelled_set, reconciler
 # Everything runs at nice 19 with at most two compile jobs: fuzzing is background work.
+# FUZZ_SEED=N fixes libFuzzer's random seed, so that a run repeats what an earlier one with the
+# same seed tried (CI uses 1: what it will try is what a local run with that seed tried first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,7 +43,7 @@ run() {
   ASAN_OPTIONS="${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1}" \
   UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}" \
   nice -n 19 "build-fuzz/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 \
-    -max_len=16384 -print_final_stats=1 -artifact_prefix="$crashes/" "$work" "fuzz/corpus/$t" \
+    -max_len=16384 -print_final_stats=1 ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -artifact_prefix="$crashes/" "$work" "fuzz/corpus/$t" \
     >"build-fuzz/fuzz_$t.log" 2>&1
 }
 

@@ -75,28 +75,10 @@ class ResultPrinter {
         if (batch_wide) announced_.insert(status.code());
       }
     }
-    switch (format_) {
-      case OutputFormat::kJson:
-        out_ << (printed_ == 0 ? "\n" : ",\n") << crossocr::result_to_json(result);
-        break;
-      case OutputFormat::kJsonl:
-        out_ << crossocr::result_to_json(result) << "\n";
-        break;
-      case OutputFormat::kText:
-        if (!result.ok()) break;  // the error went to standard error
-        if (batch_size_ == 1) {
-          out_ << crossocr::without_control_characters(result.reading.text);
-        } else {
-          out_ << crossocr::without_control_characters(crossocr::escape_line(result.name())) << "\t"
-               << crossocr::without_control_characters(crossocr::escape_line(result.reading.text));
-        }
-        // A person at a terminal sees which results to check; scripts read --format json.
-        if (terminal_ && result.flagged()) {
-          out_ << "  \033[33m[check: " << crossocr::without_control_characters(why_to_check(result)) << "]\033[0m";
-        }
-        out_ << "\n";
-        break;
-    }
+    const std::string record = format(result);
+    // One write per result, its line break included: a kill between two writes would leave an
+    // unterminated line for the next reader of the file to trip on.
+    out_.write(record.data(), static_cast<std::streamsize>(record.size()));
     ++printed_;
     out_.flush();
   }
@@ -108,6 +90,27 @@ class ResultPrinter {
 
   std::size_t failed() const { return failed_; }
   std::size_t flagged() const { return flagged_; }
+
+  std::string format(const ImageResult& result) const {
+    switch (format_) {
+      case OutputFormat::kJson:
+        return (printed_ == 0 ? "\n" : ",\n") + crossocr::result_to_json(result);
+      case OutputFormat::kJsonl:
+        return crossocr::result_to_json(result) + "\n";
+      case OutputFormat::kText:
+        break;
+    }
+    if (!result.ok()) return "";  // the error went to standard error
+    std::string line = batch_size_ == 1
+        ? crossocr::without_control_characters(result.reading.text)
+        : crossocr::without_control_characters(crossocr::escape_line(result.name())) + "\t" +
+              crossocr::without_control_characters(crossocr::escape_line(result.reading.text));
+    // A person at a terminal sees which results to check; scripts read --format json.
+    if (terminal_ && result.flagged()) {
+      line += "  \033[33m[check: " + crossocr::without_control_characters(why_to_check(result)) + "]\033[0m";
+    }
+    return line + "\n";
+  }
 
  private:
   std::ostream& out_;
