@@ -196,6 +196,8 @@ struct Reader::Impl {
       if (!result.verdict) flag_reading(result, options.flag_below);
       return result;
     }
+    result.width = image.pixels.cols;
+    result.height = image.pixels.rows;
     switch (options.mode) {
       case Mode::kLocal:
         result.reading = read_locally(image, index, source.name);

@@ -4,7 +4,8 @@
 #   tools/setup.sh [--training] [--checks]
 #     --training: also what `crossocr adapt` trains with (PyTorch)
 #     --checks: also what tools/fuzz.sh builds with (clang, its sanitizer runtimes with libFuzzer,
-#               its OpenMP) and strace (a test kills the CLI between writes with it);
+#               its OpenMP), strace (a test kills the CLI between writes with it) and
+#               xmllint (tests validate ALTO and hOCR output with it);
 #               tools/sanitize.sh needs only g++'s own ASan and UBSan
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ for option in "$@"; do
     --training)
       tools/install_packages.sh python3-torch python3-onnx python3-opencv python3-pil python3-numpy fontconfig ;;
     --checks)
-      tools/install_packages.sh clang libclang-rt-14-dev libomp-14-dev strace ;;
+      tools/install_packages.sh clang libclang-rt-14-dev libomp-14-dev strace libxml2-utils ;;
     *)
       echo "setup.sh: unknown option $option (--training, --checks)" >&2
       exit 2 ;;

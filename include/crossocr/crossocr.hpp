@@ -10,6 +10,7 @@
 #include "crossocr/metrics.hpp"
 #include "crossocr/options.hpp"
 #include "crossocr/output.hpp"
+#include "crossocr/page_formats.hpp"
 #include "crossocr/reader.hpp"
 #include "crossocr/reading.hpp"
 #include "crossocr/reconciler.hpp"

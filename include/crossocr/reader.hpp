@@ -43,6 +43,7 @@ struct ImageResult {
   std::size_t index = 0;  // position in the batch
   std::string file;
   int page = 0;           // of a multi-page document, 1-based; 0: the file is one image
+  int width = 0, height = 0;  // of the image as loaded, in pixels; 0 when it could not be loaded
 
   // How results and errors name it: the file, and FILE#PAGE for a page.
   std::string name() const { return page > 0 ? file + "#" + std::to_string(page) : file; }

@@ -2,6 +2,7 @@
 // cannot make. Kept apart from main(), which only runs the reader and prints.
 #pragma once
 
+#include "crossocr/page_formats.hpp"
 #include "crossocr/reader.hpp"
 
 #include <optional>
@@ -10,7 +11,10 @@
 
 namespace crossocr::cli {
 
-enum class OutputFormat { kText, kJson, kJsonl };
+enum class OutputFormat { kText, kJson, kJsonl, kHocr, kAlto, kTsv };
+
+// hOCR, ALTO and TSV are documents: one per input, written when its last page is read.
+std::optional<PageFormat> page_format(OutputFormat format);
 
 // Exit statuses, documented in the README and --help.
 enum ExitCode : int {

@@ -75,6 +75,11 @@ class ResultPrinter {
         if (batch_wide) announced_.insert(status.code());
       }
     }
+    if (page_format(format_)) {  // a document, written whole by finish()
+      pages_.push_back(result);
+      ++printed_;
+      return;
+    }
     const std::string record = format(result);
     // One write per result, its line break included: a kill between two writes would leave an
     // unterminated line for the next reader of the file to trip on.
@@ -85,6 +90,7 @@ class ResultPrinter {
 
   void finish() {
     if (format_ == OutputFormat::kJson) out_ << (printed_ == 0 ? "]\n" : "\n]\n");
+    if (const auto document = page_format(format_)) out_ << crossocr::page_document(*document, pages_);
     out_.flush();
   }
 
@@ -122,6 +128,7 @@ class ResultPrinter {
   bool terminal_;
   bool remote_down_announced_ = false;
   std::set<crossocr::StatusCode> announced_;  // batch-wide faults already said in full
+  std::vector<ImageResult> pages_;            // a page format's one document
 };
 
 // Standard input, up to one byte over the file size limit: enough for the decoder to refuse it
@@ -284,6 +291,16 @@ int read_images(const CliOptions& options, crossocr::Reader& reader) {
     report_problem("-o " + options.output_path + " is one of the images to read: choose another output file");
     return kExitUsage;
   }
+  // A document format prints one input's document; with an output folder the documents go there
+  // and the stream says what was read, as text.
+  OutputFormat stream_format = options.format;
+  if (page_format(options.format) && !options.output_dir.empty()) stream_format = OutputFormat::kText;
+  if (page_format(options.format) && options.output_dir.empty() && inputs.size() > 1) {
+    report_problem("--format " + std::string(crossocr::format_name(*page_format(options.format))) +
+                   " writes a document per input: " +
+                   std::to_string(inputs.size()) + " inputs need --output-dir DIR");
+    return kExitUsage;
+  }
   std::vector<ImageSource> sources;
   if (!collect_sources(inputs, options.reader.limits.max_file_bytes, sources)) return kExitUsage;
   sources = with_pages(std::move(sources));
@@ -296,7 +313,7 @@ int read_images(const CliOptions& options, crossocr::Reader& reader) {
   const bool one_image = sources.size() == 1 && options.images.size() == 1 && sources[0].page == 0 &&
                          sources[0].name == options.images[0];
   ProgressDisplay progress(progress_style(options.quiet, options.progress, /*lines_elsewhere=*/false));
-  ResultPrinter printer(out, options.format, one_image ? 1 : std::max<std::size_t>(2, sources.size()), terminal);
+  ResultPrinter printer(out, stream_format, one_image ? 1 : std::max<std::size_t>(2, sources.size()), terminal);
   std::size_t unwritten = 0;
   try {
     unwritten = read_and_emit(reader, sources, printer, folder ? &*folder : nullptr, progress);

@@ -53,11 +53,15 @@ OutputFolder::OutputFolder(std::string dir, OutputFormat format, std::map<std::s
 fs::path OutputFolder::file_for(const std::string& input) const {
   const auto it = names_.find(input);
   if (it == names_.end()) return {};
-  return dir_ / (it->second + (format_ == OutputFormat::kText ? ".txt" : ".json"));
+  const std::optional<PageFormat> document = page_format(format_);
+  const std::string extension = document ? file_extension(*document) : format_ == OutputFormat::kText ? "txt" : "json";
+  return dir_ / (it->second + "." + extension);
 }
 
 std::string OutputFolder::add(const ImageResult& result, bool last_of_input) {
-  if (format_ == OutputFormat::kText) {
+  if (page_format(format_)) {
+    pages_.push_back(result);
+  } else if (format_ == OutputFormat::kText) {
     pending_.push_back(result.ok() ? result.reading.text : std::string());
   } else {
     pending_.push_back(result_to_json(result));
@@ -68,13 +72,16 @@ std::string OutputFolder::add(const ImageResult& result, bool last_of_input) {
   std::string problem;
   if (any_read_ && !file.empty()) problem = write_atomically(file, content());
   pending_.clear();
+  pages_.clear();
   any_read_ = false;
   return problem;
 }
 
 // Text: each page's text and a newline, pages parted by a form feed (as Tesseract's .txt); json: the
-// result, or an array of the pages' results; jsonl: a line per page.
+// result, or an array of the pages' results; jsonl: a line per page; hocr, alto and tsv: a document
+// of the pages.
 std::string OutputFolder::content() const {
+  if (const std::optional<PageFormat> document = page_format(format_)) return page_document(*document, pages_);
   std::string out;
   const bool array = format_ == OutputFormat::kJson && pending_.size() > 1;
   for (std::size_t i = 0; i < pending_.size(); ++i) {

@@ -1,4 +1,5 @@
-// --output-dir: one file per input beside the usual stream of results, NAME.txt or NAME.json, each
+// --output-dir: one file per input beside the usual stream of results (NAME.txt, NAME.json, or
+// NAME.hocr, NAME.xml (ALTO) or NAME.tsv), each
 // written whole (to a temporary file in the folder, then renamed) as soon as its input is read, so
 // that a stopped run leaves only complete files and --skip-existing can resume it.
 #pragma once
@@ -39,6 +40,7 @@ class OutputFolder {
   OutputFormat format_;
   std::map<std::string, std::string> names_;
   std::vector<std::string> pending_;  // the current input's results, as text or JSON
+  std::vector<ImageResult> pages_;    // ... or as they are, for a page format
   bool any_read_ = false;             // whether any of them was read
 };
 
