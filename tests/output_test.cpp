@@ -27,6 +27,14 @@ TEST(Output, JsonCarriesTextConfidenceGlyphsAndNoErrorOnSuccess) {
   EXPECT_FALSE(j["glyphs"][0].contains("alternatives"));
   EXPECT_EQ(j["glyphs"][1]["alternatives"][0]["text"], "h");
   EXPECT_DOUBLE_EQ(j["glyphs"][1]["alternatives"][0]["confidence"].get<double>(), 0.25);
+  // Lines and words: "Ab" has the glyphs' boxes, the quoted line none (no glyph was read there).
+  ASSERT_EQ(j["lines"].size(), 2u);
+  EXPECT_EQ(j["lines"][0]["text"], "Ab");
+  EXPECT_EQ(j["lines"][0]["box"], nlohmann::json({1, 2, 7, 4}));
+  EXPECT_EQ(j["lines"][0]["words"][0]["box"], nlohmann::json({1, 2, 7, 4}));
+  EXPECT_DOUBLE_EQ(j["lines"][0]["words"][0]["confidence"].get<double>(), 0.5);
+  EXPECT_EQ(j["lines"][1]["words"][0]["text"], "\"c\"");
+  EXPECT_TRUE(j["lines"][1]["words"][0]["box"].is_null());
 }
 
 TEST(Output, JsonOfAFailureCarriesTheError) {

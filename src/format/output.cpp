@@ -1,5 +1,6 @@
 #include "crossocr/output.hpp"
 
+#include "crossocr/page_formats.hpp"
 #include "format/reading_json.hpp"
 
 namespace crossocr {
@@ -12,6 +13,31 @@ std::string_view to_string(Mode mode) {
   }
   return "unknown";
 }
+
+namespace {
+
+nlohmann::ordered_json box_json(const std::optional<cv::Rect>& box) {
+  if (!box) return nullptr;
+  return {box->x, box->y, box->width, box->height};
+}
+
+// The chosen text's lines and words with their boxes ([x, y, width, height], null when the local
+// reader gave none), as the page formats lay them out.
+nlohmann::ordered_json lines_json(const ImageResult& result) {
+  nlohmann::ordered_json lines = nlohmann::ordered_json::array();
+  for (const LaidOutLine& line : layout_of(result).lines) {
+    nlohmann::ordered_json words = nlohmann::ordered_json::array();
+    std::string text;
+    for (const LaidOutWord& word : line.words) {
+      words.push_back({{"text", word.text}, {"box", box_json(word.box)}, {"confidence", rounded(word.confidence)}});
+      text += (text.empty() ? "" : " ") + word.text;
+    }
+    lines.push_back({{"text", text}, {"box", box_json(line.box)}, {"words", std::move(words)}});
+  }
+  return lines;
+}
+
+}  // namespace
 
 std::string result_to_json(const ImageResult& result) {
   nlohmann::ordered_json j;
@@ -43,6 +69,7 @@ std::string result_to_json(const ImageResult& result) {
     j["flagged"] = result.flag;
     if (!result.flag_reason.empty()) j["reason"] = result.flag_reason;
   }
+  if (result.ok()) j["lines"] = lines_json(result);
   // Invalid UTF-8 from a file name must not abort output: replace, do not throw.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
