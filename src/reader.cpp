@@ -116,7 +116,7 @@ void flag_reading(ImageResult& result, double flag_below) {
 
 struct Reader::Impl {
   ReaderOptions options;
-  std::shared_ptr<RemoteGate> gate = std::make_shared<RemoteGate>();
+  std::shared_ptr<RemoteGate> gate = std::make_shared<RemoteGate>(options.remote.requests_per_minute);
   std::vector<std::string> notices;  // said once, at open
   EnginePool<LocalEngine> local;
   EnginePool<RemoteEngine> remote;

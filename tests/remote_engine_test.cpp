@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <thread>
 #include <opencv2/imgcodecs.hpp>
 
 #include "remote/digest.hpp"
@@ -77,6 +80,27 @@ TEST_F(RemoteEngineTest, TheRequestIsTheSeedRequest) {
   const LoadedImage sent = decode_image(*bytes);
   ASSERT_TRUE(sent.ok()) << sent.status.message();
   EXPECT_EQ(cv::norm(sent.pixels, seed.pixels, cv::NORM_L1), 0.0);
+}
+
+// --remote-rate: engines sharing a gate start their requests one spacing apart, however many run
+// at once (a lower bound on the time only: sleeping is never shorter than asked).
+TEST_F(RemoteEngineTest, ARateSpacesTheRequestsOfEveryEngineSharingTheGate) {
+  RemoteOptions o = options_for(server);
+  o.requests_per_minute = 120;  // one every 0.5 s
+  auto gate = std::make_shared<RemoteGate>(o.requests_per_minute);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  std::atomic<int> read{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      RemoteEngine engine(o, gate);
+      if (engine.read(seed).ok()) ++read;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(read, 4);
+  EXPECT_EQ(server.received().size(), 4u);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 1500ms) << "four requests at 120 a minute take 1.5 s at least";
 }
 
 TEST_F(RemoteEngineTest, TwoRateLimitsThenSuccessStillSucceeds) {

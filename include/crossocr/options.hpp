@@ -68,6 +68,9 @@ struct RemoteOptions {
   std::string api_key_env;          // empty: the provider's usual variable (GROQ_API_KEY, ...)
   std::string api_key_file;         // first line is the key; wins over the variable
   int samples = 1;                  // >1: ask several times, confidence from agreement
+  // Requests per minute this reader may start, retries included; 0: no limit but concurrency. N
+  // processes sharing one key (shards) each take the key's limit divided by N.
+  double requests_per_minute = 0.0;
   bool logprobs = false;            // ask for token log-probabilities (if the provider accepts)
   // Used when neither logprobs nor samples give a confidence: how often a vision LLM's answer is
   // exactly right on short text in practice (see README, "Confidence of remote readings").

@@ -357,6 +357,10 @@ void add_remote_flags(CLI::App& app, CliOptions& o, Pending& pending) {
   app.add_option("--remote-concurrency", o.reader.remote_concurrency, "remote requests in flight")
       ->check(CLI::Range(1u, 64u))->envname("CROSSOCR_REMOTE_CONCURRENCY")->capture_default_str()
       ->group(remote_group);
+  app.add_option("--remote-rate", remote.requests_per_minute,
+                 "at most this many remote requests a minute from this process, retries included (0: no "
+                 "limit); N shards sharing a key each take the key's limit divided by N")
+      ->check(finite_range(0.0, 1e6))->envname("CROSSOCR_REMOTE_RATE")->group(remote_group);
   pending.remote_prior =
       app.add_option("--remote-prior", remote.prior_confidence,
                      "how often the remote model reads an image exactly right, for readings without "

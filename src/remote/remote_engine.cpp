@@ -103,9 +103,22 @@ void remove_key(Reading& r, const std::string& key) {
 
 }  // namespace
 
+RemoteGate::RemoteGate(double requests_per_minute) {
+  if (requests_per_minute > 0) {
+    spacing_ = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(60.0 / requests_per_minute));
+  }
+}
+
+// A request starts after any pause a provider asked for (Retry-After) and, with a rate, in the
+// next free slot: slots are taken in turn, so threads waiting together start one spacing apart.
 void RemoteGate::wait_turn() {
   std::unique_lock lock(mutex_);
-  const auto until = resume_at_;
+  auto until = resume_at_;
+  if (spacing_.count() > 0) {
+    until = std::max({until, next_slot_, std::chrono::steady_clock::now()});
+    next_slot_ = until + spacing_;
+  }
   lock.unlock();
   if (until > std::chrono::steady_clock::now()) std::this_thread::sleep_until(until);
 }

@@ -22,6 +22,8 @@ namespace crossocr {
 // every further request pointless (bad key, retired model, unreachable endpoint).
 class RemoteGate {
  public:
+  // requests_per_minute > 0 spaces the requests of every engine sharing the gate evenly.
+  explicit RemoteGate(double requests_per_minute = 0.0);
   void wait_turn();
   void pause_until(std::chrono::steady_clock::time_point until);
   // Records a fault that ends the remote side for this batch; true for the first caller only, so
@@ -34,6 +36,8 @@ class RemoteGate {
  private:
   mutable std::mutex mutex_;
   std::chrono::steady_clock::time_point resume_at_{};
+  std::chrono::steady_clock::duration spacing_{};     // between two requests' starts
+  std::chrono::steady_clock::time_point next_slot_{};  // the earliest start of the next request
   Status fault_;
 };
 
