@@ -588,11 +588,17 @@ TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(run_cli({"-", "-"}).exit_code, 2);
 }
 
-TEST(Cli, MissingLanguageDataExitsThree) {
+// One line of ours, not Tesseract's four ("Error opening data file ...") before it (review D18).
+TEST(Cli, MissingLanguageDataExitsThreeWithOneLine) {
   ScratchDir empty;
   const auto r = run_cli({"--tessdata", empty.path().string(), kSeedStrip});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("tesseract-ocr-eng"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  const auto unknown = run_cli({"--lang", "xyz", kSeedStrip});
+  EXPECT_EQ(unknown.exit_code, 3);
+  EXPECT_EQ(unknown.err.rfind("crossocr: Tesseract could not load language 'xyz'", 0), 0u) << unknown.err;
+  EXPECT_EQ(std::count(unknown.err.begin(), unknown.err.end(), '\n'), 1) << unknown.err;
 }
 
 TEST(Cli, HelpAndVersion) {

@@ -17,6 +17,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +37,26 @@ using TessText = std::unique_ptr<char, TextDeleter>;
 // English. Documents are prose, where they help. Dictionaries load at Init only, hence two APIs.
 enum class Flavour { kStrip, kPage };
 
+// The folder Tesseract reads language data from when no --tessdata is given: TESSDATA_PREFIX,
+// else the one Debian's packages install into.
+std::filesystem::path default_tessdata() {
+  if (const char* prefix = std::getenv("TESSDATA_PREFIX"); prefix != nullptr && *prefix != '\0') return prefix;
+  return "/usr/share/tesseract-ocr/5/tessdata";
+}
+
+// A language whose data is missing is said in one line of ours: Tesseract's Init would first
+// print four lines of its own to standard error, whatever debug_file says.
+bool language_data_present(const TesseractOptions& options) {
+  const std::filesystem::path dir =
+      options.tessdata_dir.empty() ? default_tessdata() : std::filesystem::path(options.tessdata_dir);
+  std::stringstream languages(options.lang);
+  std::error_code error;
+  for (std::string lang; std::getline(languages, lang, '+');) {
+    if (!lang.empty() && !std::filesystem::exists(dir / (lang + ".traineddata"), error)) return false;
+  }
+  return true;
+}
+
 std::unique_ptr<tesseract::TessBaseAPI> make_api(const TesseractOptions& options,
                                                  Flavour flavour) {
   auto api = std::make_unique<tesseract::TessBaseAPI>();
@@ -45,8 +67,8 @@ std::unique_ptr<tesseract::TessBaseAPI> make_api(const TesseractOptions& options
     values.insert(values.end(), {"0", "0"});
   }
   const char* datapath = options.tessdata_dir.empty() ? nullptr : options.tessdata_dir.c_str();
-  if (api->Init(datapath, options.lang.c_str(), tesseract::OEM_LSTM_ONLY, nullptr, 0, &names,
-                &values, false) != 0) {
+  if (!language_data_present(options) ||
+      api->Init(datapath, options.lang.c_str(), tesseract::OEM_LSTM_ONLY, nullptr, 0, &names, &values, false) != 0) {
     throw ConfigError("Tesseract could not load language '" + options.lang + "' from " +
                       (options.tessdata_dir.empty() ? std::string("its default tessdata folder")
                                                     : "'" + options.tessdata_dir + "'") +
