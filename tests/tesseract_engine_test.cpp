@@ -6,6 +6,11 @@
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <chrono>
+#include <cstdlib>
 
 namespace crossocr {
 namespace {
@@ -88,6 +93,36 @@ TEST(TesseractEngine, MissingLanguageDataIsAConfigErrorThatSaysWhatToDo) {
     EXPECT_NE(what.find("eng"), std::string::npos) << what;
     EXPECT_NE(what.find("--tessdata"), std::string::npos) << what;
   }
+}
+
+TEST(TesseractEngine, AReadPastItsDeadlineFailsAndSaysSo) {
+  TesseractEngine engine(TesseractOptions{});
+  const LoadedImage seed = load_image(kSeedStrip);
+  engine.set_deadline(std::chrono::steady_clock::now());
+  const Reading late = engine.read(seed);
+  EXPECT_FALSE(late.ok());
+  EXPECT_NE(late.status.message().find("time for Tesseract ran out"), std::string::npos) << late.status.message();
+  EXPECT_TRUE(engine.out_of_time());
+  engine.set_deadline(std::nullopt);
+  EXPECT_TRUE(engine.read(seed).ok());
+  EXPECT_FALSE(engine.out_of_time());
+}
+
+// Noise Tesseract cannot segment, 8x4000 pixels: its four reads took 3.2 s. Tesseract's budget for
+// an image that size is 1.06 s (1 s + 2 ms per kilopixel); the stage clock shows what it spent,
+// and the image is still read (whatever the reads in time made of it).
+TEST(LocalEngine, TesseractKeepsToTheImagesTimeBudget) {
+  testing::ScratchDir dir;
+  cv::Mat noise(8, 4000, CV_8UC1);
+  cv::randu(noise, 0, 256);
+  const std::string path = dir.file("noise.png");
+  cv::imwrite(path, noise);
+  setenv("CROSSOCR_STAGE_TIMES", "1", 1);
+  const auto r = testing::run_cli({path});
+  unsetenv("CROSSOCR_STAGE_TIMES");
+  const auto at = r.err.find(" tesseract ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  EXPECT_LT(std::stod(r.err.substr(at + 11)), 2000.0) << r.err;
 }
 
 TEST(TesseractEngine, ReadsADocumentPageInPageMode) {

@@ -273,7 +273,10 @@ void LocalEngine::add_tesseract_evidence(LineEvidence& evidence, const cv::Mat& 
   for (const Variant& variant : prepared.variants) {
     if (reads++ >= options_.max_reads) break;
     Reading candidate = tesseract_.recognize(variant, Layout::kStrip, label);
-    if (!candidate.ok()) continue;
+    if (!candidate.ok()) {
+      if (tesseract_.out_of_time()) break;
+      continue;
+    }
     measure_ink_heights(candidate, variant);
     correct_case_by_size(candidate, options_.tesseract.charset);
     // A text read twice (by two variants, or by a network and a variant) almost always is right.
@@ -308,7 +311,9 @@ Reading LocalEngine::read_line(const cv::Mat& line) {
   if (evidence.candidates.empty()) {
     Reading none;
     none.engine = "local";
-    none.status = Status(StatusCode::kEngine, "Tesseract could not read any preprocessed variant");
+    none.status = Status(StatusCode::kEngine, tesseract_.out_of_time()
+                                                  ? "the image's time for Tesseract ran out before anything was read"
+                                                  : "Tesseract could not read any preprocessed variant");
     return none;
   }
   return most_probable(evidence, *calibration_);
@@ -358,6 +363,30 @@ Reading LocalEngine::read_lines(const cv::Mat& image, bool split) {
   return whole_wins ? whole : joined;
 }
 
+namespace {
+
+// 1 s, and 2 ms more per thousand pixels: some hundred times what a strip or label line takes.
+std::chrono::steady_clock::duration tesseract_budget(cv::Size size) {
+  const double seconds = 1.0 + 0.002 * (static_cast<double>(size.area()) / 1000.0);
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// Sets Tesseract's deadline for one image, and lifts it when the image is read.
+class TesseractBudget {
+ public:
+  TesseractBudget(TesseractEngine& tesseract, std::chrono::steady_clock::time_point deadline) : tesseract_(tesseract) {
+    tesseract_.set_deadline(deadline);
+  }
+  ~TesseractBudget() { tesseract_.set_deadline(std::nullopt); }
+  TesseractBudget(const TesseractBudget&) = delete;
+  TesseractBudget& operator=(const TesseractBudget&) = delete;
+
+ private:
+  TesseractEngine& tesseract_;
+};
+
+}  // namespace
+
 Reading LocalEngine::read(const LoadedImage& image) {
   const auto start = std::chrono::steady_clock::now();
   PreprocessOptions preprocessing = options_.preprocess;
@@ -376,7 +405,10 @@ Reading LocalEngine::read(const LoadedImage& image) {
     explain_empty(page);
     return finished(std::move(page), start);
   }
-  // --layout strip: one line, as given; otherwise a short image may hold several.
+  // --layout strip: one line, as given; otherwise a short image may hold several. Tesseract gets
+  // a budget: it reads a strip in milliseconds, but noise it cannot segment took it seconds (an
+  // 8x4000 strip of it, 3.2 s). Pages, above, take what they take.
+  const TesseractBudget budget(tesseract_, start + tesseract_budget(image.pixels.size()));
   Reading read = read_lines(image.pixels, options_.preprocess.layout != Layout::kStrip);
   // The second stage: a reading of several lines (the product of its lines' first-stage
   // probabilities) has a map of its own.

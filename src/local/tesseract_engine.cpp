@@ -10,6 +10,7 @@
 #include <leptonica/allheaders.h>
 #include <opencv2/imgproc.hpp>
 #include <tesseract/baseapi.h>
+#include <tesseract/ocrclass.h>
 #include <tesseract/resultiterator.h>
 
 #include <omp.h>
@@ -17,6 +18,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -190,6 +193,8 @@ struct TesseractEngine::Impl {
   std::unique_ptr<tesseract::TessBaseAPI> strip_api;
   std::unique_ptr<tesseract::TessBaseAPI> page_api;
   SharedDictionary* dictionary = nullptr;  // found once, on the first word looked up
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  bool out_of_time = false;
 
   tesseract::TessBaseAPI& api_for(Layout layout) {
     // Debian's Tesseract splits each line's LSTM over OpenMP threads. With an engine per thread
@@ -237,12 +242,27 @@ Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionar
   gray = with_bounded_aspect(gray);
   if (!gray.isContinuous()) gray = gray.clone();
 
+  // The image's time budget: Tesseract checks the monitor between words and gives up after it.
+  tesseract::ETEXT_DESC monitor;
+  if (impl_->deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*impl_->deadline - start).count();
+    if (left <= 0) {
+      impl_->out_of_time = true;
+      reading.status = Status(StatusCode::kEngine, "the image's time for Tesseract ran out");
+      return reading;
+    }
+    monitor.set_deadline_msecs(static_cast<std::int32_t>(std::min<long long>(left, INT32_MAX)));
+  }
+
   tesseract::TessBaseAPI& api = impl_->api_for(dictionaries);
   api.SetPageSegMode(static_cast<tesseract::PageSegMode>(psm));
   api.SetImage(gray.data, gray.cols, gray.rows, 1, static_cast<int>(gray.step));
   api.SetSourceResolution(300);  // unknown DPI would otherwise be guessed (and warned about)
-  if (api.Recognize(nullptr) != 0) {
-    reading.status = Status(StatusCode::kEngine, "Tesseract failed to recognise the image");
+  if (api.Recognize(impl_->deadline ? &monitor : nullptr) != 0) {
+    impl_->out_of_time = impl_->out_of_time || monitor.deadline_exceeded();
+    reading.status = Status(StatusCode::kEngine, monitor.deadline_exceeded()
+                                                     ? "the image's time for Tesseract ran out"
+                                                     : "Tesseract failed to recognise the image");
     return reading;
   }
 
@@ -312,5 +332,12 @@ Reading TesseractEngine::read(const LoadedImage& image) {
   Variant as_is{"as-is", image.pixels, 1.0, 0};
   return recognize(as_is, detect_layout(image.pixels));
 }
+
+void TesseractEngine::set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  impl_->deadline = deadline;
+  impl_->out_of_time = false;
+}
+
+bool TesseractEngine::out_of_time() const { return impl_->out_of_time; }
 
 }  // namespace crossocr

@@ -7,7 +7,9 @@
 #include "crossocr/options.hpp"
 #include "local/preprocessor.hpp"
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace crossocr {
@@ -36,6 +38,11 @@ class TesseractEngine : public Engine {
 
   // Reads `image` as given, without preprocessing (what stock Tesseract would see).
   Reading read(const LoadedImage& image) override;
+
+  // Every recognition from now on stops at `deadline` (none: no limit): a read still running then
+  // is abandoned, and one asked later fails at once. out_of_time() says whether that happened.
+  void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline);
+  bool out_of_time() const;
 
  private:
   // `dictionaries` picks the API (kPage: with them); `spacing` kStrip drops letter spacing.
