@@ -198,6 +198,7 @@ struct Reader::Impl {
     }
     result.width = image.pixels.cols;
     result.height = image.pixels.rows;
+    if (options.keep_pixels) result.pixels = image.pixels;
     switch (options.mode) {
       case Mode::kLocal:
         result.reading = read_locally(image, index, source.name);

@@ -5,9 +5,13 @@
 #include <gtest/gtest.h>
 #include <leptonica/allheaders.h>
 #include <nlohmann/json.hpp>
+#include <poppler/cpp/poppler-document.h>
+#include <poppler/cpp/poppler-page-renderer.h>
+#include <poppler/cpp/poppler-page.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <fstream>
 #include <sstream>
 
@@ -296,6 +300,40 @@ TEST(CliInputs, EachPageOfAPdfIsRenderedAndReadAsAResultOfItsOwn) {
   // A folder lists PDFs too; standard input is split into pages alike.
   EXPECT_EQ(json_lines(run_cli({"--format", "jsonl", dir.path().string()}).out).size(), 3u);
   EXPECT_EQ(json_lines(run_cli({"--format", "jsonl", "-"}, pdf).out).size(), 3u);
+}
+
+// --format pdf: each page the image at its size (pixels at the resolution a PDF input was
+// rendered at), its text found by poppler's text extraction, as a viewer's search finds it.
+TEST(CliInputs, ASearchablePdfHasEveryPageWithItsTextWherePopplerFindsIt) {
+  ScratchDir dir;
+  const std::string pdf = dir.file("doc.pdf");
+  write_pdf(pdf, {kSeedStrip, testing::data_path("tesseract-testing/phototest.png"), kSeedStrip}, 150);
+  const std::string out = dir.file("searchable.pdf");
+  const auto r = run_cli({"--format", "pdf", "--dpi", "150", "-o", out, pdf});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(out));
+  ASSERT_NE(doc, nullptr) << "poppler cannot open the PDF";
+  ASSERT_EQ(doc->pages(), 3);
+  const auto text_of = [&](int page) {
+    std::unique_ptr<poppler::page> p(doc->create_page(page));
+    const auto bytes = p->text().to_utf8();
+    return std::string(bytes.begin(), bytes.end());
+  };
+  EXPECT_NE(text_of(0).find("ZGUVU"), std::string::npos) << text_of(0);
+  EXPECT_NE(text_of(1).find("quick brown dog"), std::string::npos) << text_of(1);
+  std::unique_ptr<poppler::page> first(doc->create_page(0));
+  EXPECT_NEAR(first->page_rect().width(), 203 * 72.0 / 150, 0.5);
+  EXPECT_NEAR(first->page_rect().height(), 50 * 72.0 / 150, 0.5);
+  // The image is there: the page renders dark where the strip's letters are.
+  const poppler::image rendered = poppler::page_renderer().render_page(first.get(), 150, 150);
+  ASSERT_TRUE(rendered.is_valid());
+  ASSERT_EQ(rendered.format(), poppler::image::format_argb32);
+  int dark = 0;
+  for (int y = 0; y < rendered.height(); ++y) {
+    const auto* row = reinterpret_cast<const unsigned char*>(rendered.const_data() + y * rendered.bytes_per_row());
+    for (int x = 0; x < rendered.width(); ++x) dark += row[4 * x] < 100 && row[4 * x + 1] < 100 && row[4 * x + 2] < 100;
+  }
+  EXPECT_GT(dark, 500) << "no letters drawn: the image is missing";
 }
 
 TEST(CliInputs, APdfPageTooLargeAtTheAskedResolutionIsRefusedBeforeRendering) {

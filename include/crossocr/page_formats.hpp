@@ -43,6 +43,11 @@ PageLayout layout_of(const ImageResult& result);
 // not be read is a page without text.
 std::string page_document(PageFormat format, const std::vector<ImageResult>& pages);
 
+// A searchable PDF of a document: each page its image (ImageResult::pixels; a page without them,
+// one that could not be read, is left out) under its chosen text in invisible type at its words'
+// boxes. A page's size is its pixels at pixels_per_inch[i] (72 when not given: a pixel a point).
+std::string searchable_pdf(const std::vector<ImageResult>& pages, const std::vector<double>& pixels_per_inch = {});
+
 // "hocr", "alto" or "tsv", as --format names it.
 const char* format_name(PageFormat format);
 

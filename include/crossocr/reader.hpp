@@ -14,6 +14,8 @@
 #include "crossocr/reading.hpp"
 #include "crossocr/reconciler.hpp"
 
+#include <opencv2/core/mat.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -44,6 +46,7 @@ struct ImageResult {
   std::string file;
   int page = 0;           // of a multi-page document, 1-based; 0: the file is one image
   int width = 0, height = 0;  // of the image as loaded, in pixels; 0 when it could not be loaded
+  cv::Mat pixels;             // the image as loaded, only with ReaderOptions::keep_pixels
 
   // How results and errors name it: the file, and FILE#PAGE for a page.
   std::string name() const { return page > 0 ? file + "#" + std::to_string(page) : file; }
@@ -79,6 +82,7 @@ struct ReaderOptions {
   // local confidence is calibrated: at 0.9, nine in ten of the results just above are right.
   double flag_below = 0.9;
   bool use_cache = true;            // keep remote readings (remote.cache_path, else the default)
+  bool keep_pixels = false;         // results carry their images (a searchable PDF is made of them)
 };
 
 class Reader {

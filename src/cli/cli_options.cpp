@@ -241,7 +241,8 @@ void add_config_file(CLI::App& app) {
 void add_input_output_flags(CLI::App& app, CliOptions& o, Pending& pending) {
   const std::map<std::string, OutputFormat> formats = {
       {"text", OutputFormat::kText}, {"json", OutputFormat::kJson}, {"jsonl", OutputFormat::kJsonl},
-      {"hocr", OutputFormat::kHocr}, {"alto", OutputFormat::kAlto}, {"tsv", OutputFormat::kTsv}};
+      {"hocr", OutputFormat::kHocr}, {"alto", OutputFormat::kAlto}, {"tsv", OutputFormat::kTsv},
+      {"pdf", OutputFormat::kPdf}};
   app.add_option("images", o.images,
                  "image files to read (PNG, JPEG, TIFF, BMP, WebP, GIF, PNM, PDF); a folder reads its image "
                  "files, sorted by path; @LIST reads the paths listed in LIST, one a line; - reads "
@@ -262,10 +263,10 @@ void add_input_output_flags(CLI::App& app, CliOptions& o, Pending& pending) {
       ->option_text("local|remote|vote");
   app.add_option("--format", o.format,
                  "text (default), json (one array), jsonl (a line per image), or a document per input with "
-                 "word and line boxes: hocr, alto (ALTO 4) or tsv (Tesseract's columns); several inputs "
-                 "need --output-dir for documents")
+                 "word and line boxes: hocr, alto (ALTO 4), tsv (Tesseract's columns) or pdf (the image "
+                 "with its text searchable); several inputs need --output-dir for documents")
       ->transform(named(formats))
-      ->option_text("text|json|jsonl|hocr|alto|tsv");
+      ->option_text("text|json|jsonl|hocr|alto|tsv|pdf");
   app.add_option("-o,--output", o.output_path, "write results to FILE as they are produced");
   CLI::Option* output_dir =
       app.add_option("--output-dir", o.output_dir,
@@ -521,15 +522,6 @@ void apply_pending(CliOptions& o, const Pending& pending) {
 }
 
 }  // namespace
-
-std::optional<PageFormat> page_format(OutputFormat format) {
-  switch (format) {
-    case OutputFormat::kHocr: return PageFormat::kHocr;
-    case OutputFormat::kAlto: return PageFormat::kAlto;
-    case OutputFormat::kTsv: return PageFormat::kTsv;
-    default: return std::nullopt;
-  }
-}
 
 ParseOutcome parse_command_line(int argc, const char* const* argv) {
   CliOptions o;

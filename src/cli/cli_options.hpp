@@ -2,7 +2,6 @@
 // cannot make. Kept apart from main(), which only runs the reader and prints.
 #pragma once
 
-#include "crossocr/page_formats.hpp"
 #include "crossocr/reader.hpp"
 
 #include <optional>
@@ -11,10 +10,7 @@
 
 namespace crossocr::cli {
 
-enum class OutputFormat { kText, kJson, kJsonl, kHocr, kAlto, kTsv };
-
-// hOCR, ALTO and TSV are documents: one per input, written when its last page is read.
-std::optional<PageFormat> page_format(OutputFormat format);
+enum class OutputFormat { kText, kJson, kJsonl, kHocr, kAlto, kTsv, kPdf };
 
 // Exit statuses, documented in the README and --help.
 enum ExitCode : int {

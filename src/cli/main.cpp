@@ -2,6 +2,7 @@
 // outcome to an exit status. All the work happens in the library.
 #include "cli/adapt_command.hpp"
 #include "cli/cli_options.hpp"
+#include "cli/documents.hpp"
 #include "cli/eval_command.hpp"
 #include "cli/input_list.hpp"
 #include "cli/output_folder.hpp"
@@ -47,8 +48,8 @@ std::string why_to_check(const ImageResult& result) {
 // batch interrupted part-way keeps everything read before the interruption.
 class ResultPrinter {
  public:
-  ResultPrinter(std::ostream& out, OutputFormat format, std::size_t batch_size, bool terminal)
-      : out_(out), format_(format), batch_size_(batch_size), terminal_(terminal) {
+  ResultPrinter(std::ostream& out, OutputFormat format, std::size_t batch_size, bool terminal, unsigned render_dpi)
+      : out_(out), format_(format), batch_size_(batch_size), terminal_(terminal), render_dpi_(render_dpi) {
     if (format_ == OutputFormat::kJson) out_ << "[" << std::flush;
   }
 
@@ -75,7 +76,7 @@ class ResultPrinter {
         if (batch_wide) announced_.insert(status.code());
       }
     }
-    if (page_format(format_)) {  // a document, written whole by finish()
+    if (is_document(format_)) {  // written whole by finish()
       pages_.push_back(result);
       ++printed_;
       return;
@@ -90,7 +91,7 @@ class ResultPrinter {
 
   void finish() {
     if (format_ == OutputFormat::kJson) out_ << (printed_ == 0 ? "]\n" : "\n]\n");
-    if (const auto document = page_format(format_)) out_ << crossocr::page_document(*document, pages_);
+    if (is_document(format_)) out_ << make_document(format_, pages_, render_dpi_);
     out_.flush();
   }
 
@@ -128,7 +129,8 @@ class ResultPrinter {
   bool terminal_;
   bool remote_down_announced_ = false;
   std::set<crossocr::StatusCode> announced_;  // batch-wide faults already said in full
-  std::vector<ImageResult> pages_;            // a page format's one document
+  std::vector<ImageResult> pages_;            // a document format's one document
+  unsigned render_dpi_;
 };
 
 // Standard input, up to one byte over the file size limit: enough for the decoder to refuse it
@@ -285,7 +287,9 @@ bool open_output(const std::string& path, std::ofstream& file) {
 int read_images(const CliOptions& options, crossocr::Reader& reader) {
   const std::vector<Input> all = expand_inputs(options.images, options.recursive);
   std::optional<OutputFolder> folder;
-  if (!options.output_dir.empty()) folder.emplace(options.output_dir, options.format, output_names(all));
+  if (!options.output_dir.empty()) {
+    folder.emplace(options.output_dir, options.format, output_names(all), options.reader.limits.render_dpi);
+  }
   const std::vector<Input> inputs = inputs_to_read(options, all, folder ? &*folder : nullptr);
   if (names_an_input(options.output_path, inputs)) {
     report_problem("-o " + options.output_path + " is one of the images to read: choose another output file");
@@ -294,10 +298,9 @@ int read_images(const CliOptions& options, crossocr::Reader& reader) {
   // A document format prints one input's document; with an output folder the documents go there
   // and the stream says what was read, as text.
   OutputFormat stream_format = options.format;
-  if (page_format(options.format) && !options.output_dir.empty()) stream_format = OutputFormat::kText;
-  if (page_format(options.format) && options.output_dir.empty() && inputs.size() > 1) {
-    report_problem("--format " + std::string(crossocr::format_name(*page_format(options.format))) +
-                   " writes a document per input: " +
+  if (is_document(options.format) && !options.output_dir.empty()) stream_format = OutputFormat::kText;
+  if (is_document(options.format) && options.output_dir.empty() && inputs.size() > 1) {
+    report_problem("--format " + document_name(options.format) + " writes a document per input: " +
                    std::to_string(inputs.size()) + " inputs need --output-dir DIR");
     return kExitUsage;
   }
@@ -313,7 +316,8 @@ int read_images(const CliOptions& options, crossocr::Reader& reader) {
   const bool one_image = sources.size() == 1 && options.images.size() == 1 && sources[0].page == 0 &&
                          sources[0].name == options.images[0];
   ProgressDisplay progress(progress_style(options.quiet, options.progress, /*lines_elsewhere=*/false));
-  ResultPrinter printer(out, stream_format, one_image ? 1 : std::max<std::size_t>(2, sources.size()), terminal);
+  ResultPrinter printer(out, stream_format, one_image ? 1 : std::max<std::size_t>(2, sources.size()), terminal,
+                        options.reader.limits.render_dpi);
   std::size_t unwritten = 0;
   try {
     unwritten = read_and_emit(reader, sources, printer, folder ? &*folder : nullptr, progress);
@@ -347,6 +351,8 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<crossocr::Reader> reader;
   try {
+    // A searchable PDF shows each image: results carry them.
+    options.reader.keep_pixels = options.format == OutputFormat::kPdf;
     reader = crossocr::Reader::open(options.reader);
   } catch (const crossocr::ConfigError& e) {
     report_problem(e.what());

@@ -1,5 +1,6 @@
 #include "cli/output_folder.hpp"
 
+#include "cli/documents.hpp"
 #include "crossocr/errors.hpp"
 #include "crossocr/output.hpp"
 
@@ -40,8 +41,9 @@ std::map<std::string, std::string> output_names(const std::vector<Input>& inputs
   return names;
 }
 
-OutputFolder::OutputFolder(std::string dir, OutputFormat format, std::map<std::string, std::string> names)
-    : dir_(std::move(dir)), format_(format), names_(std::move(names)) {
+OutputFolder::OutputFolder(std::string dir, OutputFormat format, std::map<std::string, std::string> names,
+                           unsigned render_dpi)
+    : dir_(std::move(dir)), format_(format), names_(std::move(names)), render_dpi_(render_dpi) {
   std::error_code error;
   fs::create_directories(dir_, error);
   if (error) throw ConfigError("cannot create --output-dir " + dir_.string() + ": " + error.message());
@@ -53,13 +55,14 @@ OutputFolder::OutputFolder(std::string dir, OutputFormat format, std::map<std::s
 fs::path OutputFolder::file_for(const std::string& input) const {
   const auto it = names_.find(input);
   if (it == names_.end()) return {};
-  const std::optional<PageFormat> document = page_format(format_);
-  const std::string extension = document ? file_extension(*document) : format_ == OutputFormat::kText ? "txt" : "json";
+  const std::string extension = is_document(format_)          ? document_extension(format_)
+                                : format_ == OutputFormat::kText ? "txt"
+                                                                 : "json";
   return dir_ / (it->second + "." + extension);
 }
 
 std::string OutputFolder::add(const ImageResult& result, bool last_of_input) {
-  if (page_format(format_)) {
+  if (is_document(format_)) {
     pages_.push_back(result);
   } else if (format_ == OutputFormat::kText) {
     pending_.push_back(result.ok() ? result.reading.text : std::string());
@@ -81,7 +84,7 @@ std::string OutputFolder::add(const ImageResult& result, bool last_of_input) {
 // result, or an array of the pages' results; jsonl: a line per page; hocr, alto and tsv: a document
 // of the pages.
 std::string OutputFolder::content() const {
-  if (const std::optional<PageFormat> document = page_format(format_)) return page_document(*document, pages_);
+  if (is_document(format_)) return make_document(format_, pages_, render_dpi_);
   std::string out;
   const bool array = format_ == OutputFormat::kJson && pending_.size() > 1;
   for (std::size_t i = 0; i < pending_.size(); ++i) {

@@ -1,5 +1,5 @@
 // --output-dir: one file per input beside the usual stream of results (NAME.txt, NAME.json, or
-// NAME.hocr, NAME.xml (ALTO) or NAME.tsv), each
+// NAME.hocr, NAME.xml (ALTO), NAME.tsv or NAME.pdf), each
 // written whole (to a temporary file in the folder, then renamed) as soon as its input is read, so
 // that a stopped run leaves only complete files and --skip-existing can resume it.
 #pragma once
@@ -23,7 +23,8 @@ std::map<std::string, std::string> output_names(const std::vector<Input>& inputs
 class OutputFolder {
  public:
   // Makes DIR if need be; throws ConfigError when it cannot be made or written.
-  OutputFolder(std::string dir, OutputFormat format, std::map<std::string, std::string> names);
+  OutputFolder(std::string dir, OutputFormat format, std::map<std::string, std::string> names,
+               unsigned render_dpi = 300);
 
   // Where an input's results go; empty when it has no output file (an input that could not be listed).
   std::filesystem::path file_for(const std::string& input) const;
@@ -40,7 +41,8 @@ class OutputFolder {
   OutputFormat format_;
   std::map<std::string, std::string> names_;
   std::vector<std::string> pending_;  // the current input's results, as text or JSON
-  std::vector<ImageResult> pages_;    // ... or as they are, for a page format
+  std::vector<ImageResult> pages_;    // ... or as they are, for a document format
+  unsigned render_dpi_;               // what a PDF input's pages were rendered at
   bool any_read_ = false;             // whether any of them was read
 };
 
