@@ -197,7 +197,8 @@ TextLine cut_line(const cv::Mat& image, const cv::Mat& owners, int line, int top
     others &= ~own_ink(bounds);
     cv::Mat ink_near;
     cv::dilate(ink, ink_near, cv::Mat());
-    pixels.setTo(cv::mean(pixels, ~ink_near), others);
+    const cv::Mat ground = ~ink_near;
+    if (cv::countNonZero(ground) > 0) pixels.setTo(cv::mean(pixels, ground), others);
   }
   return TextLine{bounds, pixels};
 }
