@@ -8,6 +8,7 @@
 #include "local/ctc_decoder.hpp"
 #include "local/line_finder.hpp"
 #include "local/line_reader.hpp"
+#include "local/look_alike_repair.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -19,6 +20,7 @@
 
 #include <cmath>
 #include <random>
+#include <set>
 
 namespace crossocr {
 namespace {
@@ -59,6 +61,57 @@ cv::Mat label_image(const std::vector<std::string>& lines, double scale = 0.9) {
                 cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(40, 30, 30), 2, cv::LINE_AA);
   }
   return image;
+}
+
+// Each digit's glyph weighs its look-alike letters as runners-up at `doubt`.
+Reading spelled(const std::string& text, double doubt = 0.2) {
+  Reading r;
+  r.text = text;
+  for (char c : text) {
+    if (c == ' ' || c == '\n') continue;
+    r.glyphs.push_back(Glyph{std::string(1, c), 0.9 - doubt, cv::Rect(0, 0, 1, 1)});
+    for (const char* letters : {"0Oo", "1lI", "5Ss", "3E"}) {
+      if (c != letters[0]) continue;
+      for (const char* l = letters + 1; *l; ++l) r.glyphs.back().alternatives.push_back({std::string(1, *l), doubt});
+    }
+  }
+  return r;
+}
+
+// Digits inside a word become the letters they look like when that makes a dictionary word;
+// codes, numbers and tokens that stay non-words are left as read, and glyphs follow the text.
+TEST(LookAlikeRepair, DigitsInAWordBecomeItsLettersOnlyWhenThatMakesAWord) {
+  const std::set<std::string> dictionary = {"unborn", "billboard", "reset", "box", "india"};
+  const auto is_word = [&](const std::string& w) {
+    std::string lower = w;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return dictionary.contains(lower);
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"UNB0RN", "UNBORN"},          {"Bi1lboard.", "Billboard."},  {"Re5et now", "Reset now"},
+      {"B0X", "B0X"},                // too short to tell from a code
+      {"N82M 0Q8F", "N82M 0Q8F"},    // codes: no word either way
+      {"12.50", "12.50"},            {"1NDIA 2024", "INDIA 2024"}, {"AB12CD", "AB12CD"},
+  };
+  for (const auto& [read, repaired] : cases) {
+    Reading r = spelled(read);
+    repair_look_alike_digits(r, is_word);
+    EXPECT_EQ(r.text, repaired) << read;
+    std::string glyphs;
+    for (const Glyph& g : r.glyphs) glyphs += g.text;
+    std::string text = r.text;
+    std::erase(text, ' ');
+    EXPECT_EQ(glyphs, text) << read;
+  }
+  // A 5 the reader was sure of (S no runner-up) stays a 5: "UP5ET" may be a code.
+  Reading sure = spelled("Re5et", 0.01);
+  repair_look_alike_digits(sure, is_word);
+  EXPECT_EQ(sure.text, "Re5et");
+  // Glyphs that do not spell the text: left alone.
+  Reading odd = spelled("UNB0RN");
+  odd.glyphs.pop_back();
+  repair_look_alike_digits(odd, is_word);
+  EXPECT_EQ(odd.text, "UNB0RN");
 }
 
 TEST(LineFinder, FindsEachLineOfALabelInOrderAndNoneOnABlankImage) {

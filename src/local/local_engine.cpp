@@ -4,6 +4,7 @@
 #include "local/glyph_case.hpp"
 #include "local/calibration.hpp"
 #include "local/line_finder.hpp"
+#include "local/look_alike_repair.hpp"
 #include "local/line_reader.hpp"
 #include "local/model_path.hpp"
 #include "local/strip_recognizer.hpp"
@@ -11,6 +12,7 @@
 #include <opencv2/core.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -410,6 +412,10 @@ Reading LocalEngine::read(const LoadedImage& image) {
   // 8x4000 strip of it, 3.2 s). Pages, above, take what they take.
   const TesseractBudget budget(tesseract_, start + tesseract_budget(image.pixels.size()));
   Reading read = read_lines(image.pixels, options_.preprocess.layout != Layout::kStrip);
+  // A --charset says what the text may hold: letters it did not allow are not brought in.
+  if (read.ok() && options_.tesseract.charset.empty()) {
+    repair_look_alike_digits(read, [this](const std::string& word) { return tesseract_.is_word(word); });
+  }
   // The second stage: a reading of several lines (the product of its lines' first-stage
   // probabilities) has a map of its own.
   read.confidence = read.variant == "lines" ? calibration_->lines_probability(read.confidence)

@@ -1,0 +1,132 @@
+#include "local/look_alike_repair.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+#include <vector>
+
+namespace crossocr {
+namespace {
+
+// The letters each digit is mistaken for, most likely first.
+std::string_view look_alikes(char digit) {
+  switch (digit) {
+    case '0': return "Oo";
+    case '1': return "lI";
+    case '2': return "Zz";
+    case '3': return "E";
+    case '4': return "A";
+    case '5': return "Ss";
+    case '6': return "Gb";
+    case '8': return "B";
+    case '9': return "gq";
+    default: return "";
+  }
+}
+
+bool is_letter(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+
+// Words shorter than this are left alone: "B0X" may as well be a code as a box.
+constexpr std::size_t kShortestWord = 4;
+constexpr int kMostDigits = 2;
+
+// The token's letters and digits between any punctuation around it: [begin, end) of `text`.
+// True when it looks like a word with digits in it: ASCII letters and look-alike digits only,
+// more letters than digits, at most kMostDigits digits and at least one.
+bool worth_repairing(const std::string& text, std::size_t begin, std::size_t end) {
+  if (end - begin < kShortestWord) return false;
+  int letters = 0, digits = 0;
+  for (std::size_t i = begin; i < end; ++i) {
+    if (is_letter(text[i])) {
+      ++letters;
+    } else if (is_digit(text[i]) && !look_alikes(text[i]).empty()) {
+      ++digits;
+    } else {
+      return false;
+    }
+  }
+  return digits > 0 && digits <= kMostDigits && letters > digits;
+}
+
+// A letter stands in for a digit only when the reader itself weighed it there: on a code that
+// clearly shows a 5 ("UP5ET"), S is no runner-up and the 5 stays.
+constexpr double kLeastRunnerUp = 0.05;
+
+// The look-alike letters the glyph weighed, those in the case of the letters round them first
+// ("Re5et" is "Reset", not "ReSet").
+std::string letters_weighed(const Glyph& glyph, bool lower_case_round) {
+  std::string letters;
+  for (char letter : look_alikes(glyph.text[0])) {
+    for (const GlyphChoice& choice : glyph.alternatives) {
+      if (choice.text == std::string(1, letter) && choice.confidence >= kLeastRunnerUp) letters += letter;
+    }
+  }
+  std::stable_partition(letters.begin(), letters.end(), [&](char c) {
+    return (std::islower(static_cast<unsigned char>(c)) != 0) == lower_case_round;
+  });
+  return letters;
+}
+
+// Whether the letter nearest to position i in [begin, end) is lower case.
+bool lower_case_round(const std::string& text, std::size_t i, std::size_t begin, std::size_t end) {
+  for (std::size_t d = 1; d < end - begin; ++d) {
+    for (std::size_t j : {i - d, i + d}) {
+      if (j >= begin && j < end && is_letter(text[j])) return std::islower(static_cast<unsigned char>(text[j])) != 0;
+    }
+  }
+  return false;
+}
+
+// Tries every choice of look-alike for the digits at `positions` (in place); true when one makes
+// the token a word, which is left in `text`.
+bool try_look_alikes(std::string& text, const std::vector<std::size_t>& positions, const std::vector<std::string>& letters,
+                     std::size_t next, std::size_t begin, std::size_t end,
+                     const std::function<bool(const std::string&)>& is_word) {
+  if (next == positions.size()) return is_word(text.substr(begin, end - begin));
+  const char digit = text[positions[next]];
+  for (char letter : letters[next]) {
+    text[positions[next]] = letter;
+    if (try_look_alikes(text, positions, letters, next + 1, begin, end, is_word)) return true;
+  }
+  text[positions[next]] = digit;
+  return false;
+}
+
+}  // namespace
+
+void repair_look_alike_digits(Reading& reading, const std::function<bool(const std::string&)>& is_word) {
+  // Glyph k is the k-th character that is not a space: the repair changes both.
+  std::vector<std::size_t> glyph_at(reading.text.size(), reading.glyphs.size());
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < reading.text.size(); ++i) {
+    if (std::isspace(static_cast<unsigned char>(reading.text[i]))) continue;
+    if (k >= reading.glyphs.size() || reading.glyphs[k].text != std::string(1, reading.text[i])) return;
+    glyph_at[i] = k++;
+  }
+  if (k != reading.glyphs.size()) return;
+
+  std::string& text = reading.text;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t stop = start;
+    while (stop < text.size() && !std::isspace(static_cast<unsigned char>(text[stop]))) ++stop;
+    std::size_t begin = start, end = stop;  // the word without the punctuation around it
+    while (begin < end && !is_letter(text[begin]) && !is_digit(text[begin])) ++begin;
+    while (end > begin && !is_letter(text[end - 1]) && !is_digit(text[end - 1])) --end;
+    if (worth_repairing(text, begin, end)) {
+      std::vector<std::size_t> digits;
+      std::vector<std::string> letters;
+      for (std::size_t i = begin; i < end; ++i) {
+        if (!is_digit(text[i])) continue;
+        digits.push_back(i);
+        letters.push_back(letters_weighed(reading.glyphs[glyph_at[i]], lower_case_round(text, i, begin, end)));
+      }
+      if (try_look_alikes(text, digits, letters, 0, begin, end, is_word)) {
+        for (std::size_t i : digits) reading.glyphs[glyph_at[i]].text = std::string(1, text[i]);
+      }
+    }
+    start = stop + 1;
+  }
+}
+
+}  // namespace crossocr

@@ -1,0 +1,19 @@
+// Digits read in the middle of a word: "UNB0RN", "Bi1lboard", "Re5et". The readers see letters and
+// digits that look alike (0/O, 1/l/I, 5/S, 8/B ...) and, on a code, rightly cannot tell them by
+// context. A token made of letters with a digit or two among them is turned into a dictionary
+// word when swapping those digits for their look-alike letters makes one; anything else (codes,
+// numbers, serials, a token that stays a non-word) is left as read.
+#pragma once
+
+#include "crossocr/reading.hpp"
+
+#include <functional>
+#include <string>
+
+namespace crossocr {
+
+// `is_word`: whether a text is a dictionary word (case ignored). Text and glyphs change together;
+// a reading whose glyphs do not spell its text character for character is left alone.
+void repair_look_alike_digits(Reading& reading, const std::function<bool(const std::string&)>& is_word);
+
+}  // namespace crossocr
