@@ -112,17 +112,20 @@ int pages_in(FILE* file) {
   return counted && pages > 1 ? pages : 1;
 }
 
+// Bytes in memory over --max-file-bytes. Standard input is read only to one byte past the limit,
+// so its true size is unknown here.
+LoadedImage over_the_byte_limit(const ImageLimits& limits) {
+  return failure(StatusCode::kLimit,
+                 "file is over the limit of " + std::to_string(limits.max_file_bytes) + " bytes (--max-file-bytes)");
+}
+
 }  // namespace
 
 LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits& limits) {
   const StageTimer timer(Stage::kDecode);
   silence_decoder_chatter();
   if (bytes.empty()) return failure(StatusCode::kDecode, "file is empty");
-  if (bytes.size() > limits.max_file_bytes) {
-    // Standard input is read only to one byte past the limit, so its true size is unknown here.
-    return failure(StatusCode::kLimit, "file is over the limit of " + std::to_string(limits.max_file_bytes) +
-                   " bytes (--max-file-bytes)");
-  }
+  if (bytes.size() > limits.max_file_bytes) return over_the_byte_limit(limits);
 
   if (is_pdf(bytes)) return render_pdf_page(bytes, 1, limits);  // a one-page PDF is one image
 
@@ -195,10 +198,7 @@ LoadedImage load_page(const std::string& path, int page, const ImageLimits& limi
 LoadedImage decode_page(std::span<const std::uint8_t> bytes, int page, const ImageLimits& limits) {
   silence_decoder_chatter();
   const std::string name = "TIFF page " + std::to_string(page);
-  if (bytes.size() > limits.max_file_bytes) {
-    return failure(StatusCode::kLimit, "file is over the limit of " + std::to_string(limits.max_file_bytes) +
-                   " bytes (--max-file-bytes)");
-  }
+  if (bytes.size() > limits.max_file_bytes) return over_the_byte_limit(limits);
   if (is_pdf(bytes)) return render_pdf_page(bytes, page, limits);
   l_int32 w = 0, h = 0, bps = 0, spp = 0, res = 0, cmap = 0, format = 0;
   if (page < 1 || readHeaderMemTiff(bytes.data(), bytes.size(), page - 1, &w, &h, &bps, &spp, &res, &cmap, &format) != 0) {
