@@ -268,13 +268,13 @@ ImageResult Reader::read(const ImageSource& source) {
   return impl_->read_one(0, source);
 }
 
-void Reader::read_batch(const std::vector<ImageSource>& sources, const ResultSink& sink) {
+void Reader::read_batch(const std::vector<ImageSource>& sources, const ResultSink& sink, Order order) {
   impl_->gate->reset();
   const unsigned threads = impl_->batch_threads();
   ordered_map<ImageResult>(
       sources.size(), threads, 8 * static_cast<std::size_t>(threads),
       [&](std::size_t i) { return impl_->read_one(i, sources[i]); },
-      [&](std::size_t, ImageResult&& result) { sink(result); });
+      [&](std::size_t, ImageResult&& result) { sink(result); }, order == Order::kInput);
 }
 
 }  // namespace crossocr

@@ -64,6 +64,20 @@ TEST(Cli, AKillAfterAnyWriteLeavesOnlyWholeLines) {
   EXPECT_NO_THROW((void)nlohmann::json::parse(written.substr(0, written.find('\n'))));
 }
 
+// --unordered: a slow page first holds nothing back; every result is there, each naming its file.
+TEST(Cli, UnorderedPrintsEachResultWhenItIsReadNotBehindASlowOne) {
+  const std::string page = testing::data_path("tesseract-testing/8071_093.3B.png");
+  const auto r = run_cli({"--unordered", "--format", "jsonl", "-j", "2", page, kSeedStrip, kSeedStrip, kSeedStrip});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::vector<std::string> files;
+  for (std::string line; std::getline(lines, line);) files.push_back(nlohmann::json::parse(line).at("file"));
+  ASSERT_EQ(files.size(), 4u);
+  EXPECT_EQ(files.front(), kSeedStrip) << "the seed strips are read while the page is";
+  EXPECT_EQ(std::count(files.begin(), files.end(), page), 1);
+  EXPECT_EQ(run_cli({"--unordered", "--format", "hocr", kSeedStrip}).exit_code, 2);
+}
+
 TEST(Cli, BadInputsInABatchAreReportedAndTheGoodOnesStillRead) {
   ScratchDir dir;
   const std::vector<std::string> bad = testing::write_bad_inputs(dir);

@@ -146,6 +146,27 @@ TEST(OrderedMap, EmitsInOrderWhateverTheFinishingOrder) {
   for (std::size_t i = 0; i < emitted.size(); ++i) EXPECT_EQ(emitted[i], i);
 }
 
+// As finished: a slow first item holds nothing back; it comes last, every other one before it.
+TEST(OrderedMap, AsFinishedEmitsWhatIsDoneWithoutWaitingForASlowItem) {
+  std::atomic<bool> release{false};
+  std::vector<std::size_t> order;
+  ordered_map<int>(
+      20, 3, 4,
+      [&](std::size_t i) {
+        while (i == 0 && !release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        return 0;
+      },
+      [&](std::size_t i, int&&) {
+        order.push_back(i);
+        if (order.size() == 19) release = true;
+      },
+      /*in_order=*/false);
+  ASSERT_EQ(order.size(), 20u);
+  EXPECT_EQ(order.back(), 0u);
+  std::sort(order.begin(), order.end());
+  for (std::size_t i = 0; i < order.size(); ++i) EXPECT_EQ(order[i], i);
+}
+
 // A slow first item holds back at most `window` items: memory stays bounded however long it takes.
 TEST(OrderedMap, ASlowItemHoldsBackAtMostTheWindow) {
   std::atomic<std::size_t> started{0};

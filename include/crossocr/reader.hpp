@@ -95,9 +95,11 @@ class Reader {
   // Reads one image (a path, or bytes with from_memory).
   ImageResult read(const ImageSource& source);
 
-  // Reads a batch on the reader's threads and calls `sink` once per source, in input order, from
-  // the calling thread, each as soon as it and all before it are done.
-  void read_batch(const std::vector<ImageSource>& sources, const ResultSink& sink);
+  // Reads a batch on the reader's threads and calls `sink` once per source from the calling
+  // thread: in input order, each as soon as it and all before it are done; or, with kFinished,
+  // each as soon as it is done (ImageResult::index says which source it is).
+  enum class Order { kInput, kFinished };
+  void read_batch(const std::vector<ImageSource>& sources, const ResultSink& sink, Order order = Order::kInput);
 
   // Why the remote side cannot make requests (no key, ...); empty when it can.
   const std::string& remote_unavailable() const;

@@ -20,14 +20,16 @@
 
 namespace crossocr {
 
+// With in_order false, each result is handed to emit as soon as it is done, whatever its index
+// (nothing waits behind a slow item); emit still runs on the calling thread, one at a time.
 template <class Result, class Work, class Emit>
-void ordered_map(std::size_t n, unsigned threads, std::size_t window, Work work, Emit emit) {
+void ordered_map(std::size_t n, unsigned threads, std::size_t window, Work work, Emit emit, bool in_order = true) {
   if (n == 0) return;
   std::mutex mutex;
   std::condition_variable changed;
   std::map<std::size_t, Result> done;  // finished, waiting for an earlier one
   std::size_t next = 0;                // the next index a thread takes
-  std::size_t emitted = 0;             // every index below this was handed to emit
+  std::size_t emitted = 0;             // how many were handed to emit (in order: every index below)
   bool stop = false;
   std::exception_ptr failure;
   int running = 0;
@@ -64,17 +66,20 @@ void ordered_map(std::size_t n, unsigned threads, std::size_t window, Work work,
 
   for (; emitted < n; ++emitted) {
     std::optional<Result> result;
+    std::size_t index = 0;
     {
       std::unique_lock lock(mutex);
-      changed.wait(lock, [&] { return done.count(emitted) != 0 || running == 0; });
-      auto it = done.find(emitted);
+      const auto ready = [&] { return in_order ? done.find(emitted) : done.begin(); };
+      changed.wait(lock, [&] { return ready() != done.end() || running == 0; });
+      auto it = ready();
       if (it == done.end()) break;  // the threads stopped on a failure before this item
+      index = it->first;
       result.emplace(std::move(it->second));
       done.erase(it);
     }
     changed.notify_all();  // the window moved on
     try {
-      emit(emitted, std::move(*result));
+      emit(index, std::move(*result));
     } catch (...) {
       {
         std::lock_guard lock(mutex);

@@ -270,12 +270,16 @@ void add_input_output_flags(CLI::App& app, CliOptions& o, Pending& pending) {
   app.add_option("-o,--output", o.output_path, "write results to FILE as they are produced");
   CLI::Option* output_dir =
       app.add_option("--output-dir", o.output_dir,
-                     "also write each input's results to DIR/NAME.txt (text) or DIR/NAME.json (json, jsonl) as "
-                     "it is read, NAME being its file name without extension (NAME-XXXXXXXX where two "
-                     "inputs share a NAME)");
+                     "also write each input's results to DIR/NAME.txt (text), DIR/NAME.json (json, jsonl) or "
+                     "DIR/NAME.hocr|xml|tsv|pdf as it is read, NAME being its file name without extension "
+                     "(NAME-XXXXXXXX where two inputs share a NAME)");
   app.add_flag("--skip-existing", o.skip_existing,
                "with --output-dir: do not read inputs whose file is already there (resumes a stopped run)")
       ->needs(output_dir);
+  app.add_flag("--unordered", o.unordered,
+               "print each result as soon as it is read, not in input order (each names its file): a "
+               "slow image holds nothing back, and a killed run loses only what was being read")
+      ->excludes(output_dir);
   app.add_option("-j,--jobs", o.reader.jobs, "threads reading images locally (default: all cores)")
       ->check(CLI::Range(1u, 256u));
 }

@@ -32,6 +32,7 @@ struct CliOptions {
   std::string output_path;  // empty: standard output
   std::string output_dir;   // also one file per input there; empty: none
   bool skip_existing = false;  // inputs whose file is already in output_dir are not read
+  bool unordered = false;   // each result printed as soon as it is read, not in input order
   bool strict = false;      // flagged results change the exit status
 
   // `crossocr eval`: accuracy comparison runs over labelled sets.

@@ -255,7 +255,7 @@ std::vector<Input> inputs_to_read(const CliOptions& options, const std::vector<I
 // Hands every result, as it arrives, to the printed stream, the output folder and the progress line.
 // Returns how many output files could not be written.
 std::size_t read_and_emit(crossocr::Reader& reader, const std::vector<ImageSource>& sources, ResultPrinter& printer,
-                          OutputFolder* folder, ProgressDisplay& progress) {
+                          OutputFolder* folder, ProgressDisplay& progress, crossocr::Reader::Order order) {
   const auto start = std::chrono::steady_clock::now();
   std::size_t done = 0, unwritten = 0;
   reader.read_batch(sources, [&](const ImageResult& r) {
@@ -271,7 +271,7 @@ std::size_t read_and_emit(crossocr::Reader& reader, const std::vector<ImageSourc
     }
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
     progress("reading", ++done, sources.size(), elapsed.count());
-  });
+  }, order);
   return unwritten;
 }
 
@@ -299,6 +299,11 @@ int read_images(const CliOptions& options, crossocr::Reader& reader) {
   // and the stream says what was read, as text.
   OutputFormat stream_format = options.format;
   if (is_document(options.format) && !options.output_dir.empty()) stream_format = OutputFormat::kText;
+  if (is_document(options.format) && options.unordered) {
+    report_problem("--unordered cannot make documents: a document's pages go in order (--format " +
+                   document_name(options.format) + ")");
+    return kExitUsage;
+  }
   if (is_document(options.format) && options.output_dir.empty() && inputs.size() > 1) {
     report_problem("--format " + document_name(options.format) + " writes a document per input: " +
                    std::to_string(inputs.size()) + " inputs need --output-dir DIR");
@@ -320,7 +325,8 @@ int read_images(const CliOptions& options, crossocr::Reader& reader) {
                         options.reader.limits.render_dpi);
   std::size_t unwritten = 0;
   try {
-    unwritten = read_and_emit(reader, sources, printer, folder ? &*folder : nullptr, progress);
+    unwritten = read_and_emit(reader, sources, printer, folder ? &*folder : nullptr, progress,
+                              options.unordered ? crossocr::Reader::Order::kFinished : crossocr::Reader::Order::kInput);
   } catch (const std::exception& e) {  // a fault of ours: still one line and a status, never an abort
     printer.finish();
     report_problem(std::string("internal error: ") + e.what());
