@@ -21,6 +21,7 @@
 #include <cmath>
 #include <random>
 #include <set>
+#include <tuple>
 
 namespace crossocr {
 namespace {
@@ -61,6 +62,35 @@ cv::Mat label_image(const std::vector<std::string>& lines, double scale = 0.9) {
                 cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(40, 30, 30), 2, cv::LINE_AA);
   }
   return image;
+}
+
+// A letter in a number becomes its look-alike digit when three digits stand with it, it is the
+// only letter there, and the reader weighed the digit: "LOT 471l-B" is LOT 4711-B; codes stay.
+TEST(LookAlikeRepair, ALetterInANumberBecomesTheDigitItLooksLike) {
+  const auto letter_weighing = [](const std::string& text, char letter, char digit, double doubt) {
+    Reading r;
+    r.text = text;
+    for (char c : text) {
+      if (c == ' ') continue;
+      r.glyphs.push_back(Glyph{std::string(1, c), 0.9, cv::Rect(0, 0, 1, 1)});
+      if (c == letter) r.glyphs.back().alternatives.push_back({std::string(1, digit), doubt});
+    }
+    return r;
+  };
+  const std::vector<std::tuple<std::string, char, char, double, std::string>> cases = {
+      {"LOT 471l-B", 'l', '1', 0.24, "LOT 4711-B"},
+      {"2O24-06", 'O', '0', 0.3, "2024-06"},
+      {"471l-B", 'l', '1', 0.01, "471l-B"},     // the reader was sure of its l
+      {"4lOl", 'l', '1', 0.3, "4lOl"},          // more than one letter: a code
+      {"A7l9", 'l', '1', 0.3, "A7l9"},          // two digits only
+      {"ABC-123", 'B', '8', 0.3, "ABC-123"},
+      {"BGGM I309", 'I', '1', 0.3, "BGGM I309"},  // a code's letter group opening with I
+  };
+  for (const auto& [text, letter, digit, doubt, repaired] : cases) {
+    Reading r = letter_weighing(text, letter, digit, doubt);
+    repair_look_alike_letters(r);
+    EXPECT_EQ(r.text, repaired) << text;
+  }
 }
 
 // Each digit's glyph weighs its look-alike letters as runners-up at `doubt`.
@@ -107,6 +137,11 @@ TEST(LookAlikeRepair, DigitsInAWordBecomeItsLettersOnlyWhenThatMakesAWord) {
   Reading sure = spelled("Re5et", 0.01);
   repair_look_alike_digits(sure, is_word);
   EXPECT_EQ(sure.text, "Re5et");
+  // Space glyphs (the line reader's) do not upset the glyph for each character.
+  Reading spaced = spelled("Re5et now");
+  spaced.glyphs.insert(spaced.glyphs.begin() + 5, Glyph{" ", 0.9, cv::Rect(0, 0, 1, 1)});
+  repair_look_alike_digits(spaced, is_word);
+  EXPECT_EQ(spaced.text, "Reset now");
   // Glyphs that do not spell the text: left alone.
   Reading odd = spelled("UNB0RN");
   odd.glyphs.pop_back();

@@ -415,6 +415,7 @@ Reading LocalEngine::read(const LoadedImage& image) {
   // A --charset says what the text may hold: letters it did not allow are not brought in.
   if (read.ok() && options_.tesseract.charset.empty()) {
     repair_look_alike_digits(read, [this](const std::string& word) { return tesseract_.is_word(word); });
+    repair_look_alike_letters(read);
   }
   // The second stage: a reading of several lines (the product of its lines' first-stage
   // probabilities) has a map of its own.

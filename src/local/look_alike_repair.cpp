@@ -93,18 +93,75 @@ bool try_look_alikes(std::string& text, const std::vector<std::size_t>& position
   return false;
 }
 
-}  // namespace
+// The digit a letter is mistaken for; 0 when none.
+char digit_like(char letter) {
+  for (char digit : std::string_view("0123456789")) {
+    if (look_alikes(digit).find(letter) != std::string_view::npos) return digit;
+  }
+  return 0;
+}
 
-void repair_look_alike_digits(Reading& reading, const std::function<bool(const std::string&)>& is_word) {
-  // Glyph k is the k-th character that is not a space: the repair changes both.
+bool is_space_glyph(const Glyph& glyph) {
+  return std::all_of(glyph.text.begin(), glyph.text.end(), [](unsigned char c) { return std::isspace(c) != 0; });
+}
+
+// The glyph of each character of the text that is not a space (spaces are glyphs for some
+// readers, not for others); empty when the glyphs do not spell the text character for character
+// (then nothing is repaired).
+std::vector<std::size_t> glyph_of_each_character(const Reading& reading) {
   std::vector<std::size_t> glyph_at(reading.text.size(), reading.glyphs.size());
   std::size_t k = 0;
   for (std::size_t i = 0; i < reading.text.size(); ++i) {
     if (std::isspace(static_cast<unsigned char>(reading.text[i]))) continue;
-    if (k >= reading.glyphs.size() || reading.glyphs[k].text != std::string(1, reading.text[i])) return;
+    while (k < reading.glyphs.size() && is_space_glyph(reading.glyphs[k])) ++k;
+    if (k >= reading.glyphs.size() || reading.glyphs[k].text != std::string(1, reading.text[i])) return {};
     glyph_at[i] = k++;
   }
-  if (k != reading.glyphs.size()) return;
+  while (k < reading.glyphs.size() && is_space_glyph(reading.glyphs[k])) ++k;
+  if (k != reading.glyphs.size()) return {};
+  return glyph_at;
+}
+
+constexpr int kFewestDigitsOfANumber = 3;
+
+}  // namespace
+
+void repair_look_alike_letters(Reading& reading) {
+  const std::vector<std::size_t> glyph_at = glyph_of_each_character(reading);
+  if (glyph_at.empty()) return;
+  std::string& text = reading.text;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t stop = start;  // a run of digits and letters that look like digits
+    while (stop < text.size() && (is_digit(text[stop]) || digit_like(text[stop]) != 0)) ++stop;
+    int digits = 0;
+    std::vector<std::size_t> letters;
+    for (std::size_t i = start; i < stop; ++i) {
+      if (is_digit(text[i])) {
+        ++digits;
+      } else {
+        letters.push_back(i);
+      }
+    }
+    // A letter that opens the run is a code's ("I309" in "BGGM I309"), not a misread digit.
+    if (digits >= kFewestDigitsOfANumber && letters.size() == 1 && letters.front() > start) {
+      const std::size_t i = letters.front();
+      Glyph& glyph = reading.glyphs[glyph_at[i]];
+      const std::string digit(1, digit_like(text[i]));
+      for (const GlyphChoice& choice : glyph.alternatives) {
+        if (choice.text == digit && choice.confidence >= kLeastRunnerUp) {
+          text[i] = digit[0];
+          glyph.text = digit;
+          break;
+        }
+      }
+    }
+    start = stop == start ? start + 1 : stop;
+  }
+}
+
+void repair_look_alike_digits(Reading& reading, const std::function<bool(const std::string&)>& is_word) {
+  const std::vector<std::size_t> glyph_at = glyph_of_each_character(reading);  // the repair changes both
+  if (glyph_at.empty()) return;
 
   std::string& text = reading.text;
   for (std::size_t start = 0; start < text.size();) {

@@ -16,4 +16,9 @@ namespace crossocr {
 // a reading whose glyphs do not spell its text character for character is left alone.
 void repair_look_alike_digits(Reading& reading, const std::function<bool(const std::string&)>& is_word);
 
+// The other way round: a letter in a number ("471l", "2O24") becomes the digit it looks like when
+// at least three digits stand with it, it is the run's only letter and not its first (a code's
+// letter group often opens with one: "I309"), and the reader weighed that digit there.
+void repair_look_alike_letters(Reading& reading);
+
 }  // namespace crossocr
