@@ -4,6 +4,7 @@
 #include "crossocr/errors.hpp"
 #include "crossocr/output.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -62,35 +63,32 @@ fs::path OutputFolder::file_for(const std::string& input) const {
 }
 
 std::string OutputFolder::add(const ImageResult& result, bool last_of_input) {
-  if (is_document(format_)) {
-    pages_.push_back(result);
-  } else if (format_ == OutputFormat::kText) {
-    pending_.push_back(result.ok() ? result.reading.text : std::string());
-  } else {
-    pending_.push_back(result_to_json(result));
-  }
-  any_read_ = any_read_ || result.ok();
+  pages_.push_back(result);
   if (!last_of_input) return {};
   const fs::path file = file_for(result.file);
+  const bool any_read = std::any_of(pages_.begin(), pages_.end(), [](const ImageResult& r) { return r.ok(); });
   std::string problem;
-  if (any_read_ && !file.empty()) problem = write_atomically(file, content());
-  pending_.clear();
+  if (any_read && !file.empty()) problem = write_atomically(file, content());
   pages_.clear();
-  any_read_ = false;
   return problem;
 }
 
 // Text: each page's text and a newline, pages parted by a form feed (as Tesseract's .txt); json: the
-// result, or an array of the pages' results; jsonl: a line per page; hocr, alto and tsv: a document
-// of the pages.
+// result, or an array of the pages' results; jsonl: a line per page; hocr, alto, tsv and pdf: a
+// document of the pages.
 std::string OutputFolder::content() const {
   if (is_document(format_)) return make_document(format_, pages_, render_dpi_);
   std::string out;
-  const bool array = format_ == OutputFormat::kJson && pending_.size() > 1;
-  for (std::size_t i = 0; i < pending_.size(); ++i) {
+  const bool array = format_ == OutputFormat::kJson && pages_.size() > 1;
+  for (std::size_t i = 0; i < pages_.size(); ++i) {
+    const ImageResult& page = pages_[i];
     if (i > 0 && format_ == OutputFormat::kText) out += "\f";
     if (array) out += i == 0 ? "[\n" : ",\n";
-    out += pending_[i];
+    if (format_ == OutputFormat::kText) {
+      out += page.ok() ? page.reading.text : std::string();
+    } else {
+      out += result_to_json(page);
+    }
     if (!array) out += "\n";
   }
   if (array) out += "\n]\n";

@@ -40,10 +40,8 @@ class OutputFolder {
   std::filesystem::path dir_;
   OutputFormat format_;
   std::map<std::string, std::string> names_;
-  std::vector<std::string> pending_;  // the current input's results, as text or JSON
-  std::vector<ImageResult> pages_;    // ... or as they are, for a document format
+  std::vector<ImageResult> pages_;    // the current input's results, formatted when it is done
   unsigned render_dpi_;               // what a PDF input's pages were rendered at
-  bool any_read_ = false;             // whether any of them was read
 };
 
 }  // namespace crossocr::cli
