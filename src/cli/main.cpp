@@ -99,14 +99,9 @@ class ResultPrinter {
   std::size_t flagged() const { return flagged_; }
 
   std::string format(const ImageResult& result) const {
-    switch (format_) {
-      case OutputFormat::kJson:
-        return (printed_ == 0 ? "\n" : ",\n") + crossocr::result_to_json(result);
-      case OutputFormat::kJsonl:
-        return crossocr::result_to_json(result) + "\n";
-      case OutputFormat::kText:
-        break;
-    }
+    // The stream formats only: a document is written whole by finish().
+    if (format_ == OutputFormat::kJson) return (printed_ == 0 ? "\n" : ",\n") + crossocr::result_to_json(result);
+    if (format_ == OutputFormat::kJsonl) return crossocr::result_to_json(result) + "\n";
     if (!result.ok()) return "";  // the error went to standard error
     std::string line = batch_size_ == 1
         ? crossocr::without_control_characters(result.reading.text)
