@@ -79,13 +79,14 @@ TEST(Reconciler, SizeCanSideWithTheLocalReading) {
 TEST(Reconciler, CaseOfOtherLettersFollowsConfidenceAndFlagsCloseCalls) {
   // p/P differ in shape, not just size: no size evidence. Per character, the local reading's doubt
   // (1 - 0.9) is shared by its two equally doubtful glyphs: 0.95 each; the remote's (1 - 0.75) by
-  // its two characters: 0.875. Local, right with 0.95 x 0.125 / (1 - 0.95 x 0.875) = 0.70 < 0.9:
-  // flagged.
+  // its two characters: 0.875. Local, right with 0.95 x 0.125 / (1 - 0.95 x 0.875) = 0.70, and
+  // the local reading whole against the remote's no more than 0.9 x 0.25 / (1 - 0.9 x 0.75) =
+  // 0.69 < 0.9: flagged.
   const Verdict v = reconcile(local_reading("pQ", 0.9), remote_reading("PQ", 0.75));
   EXPECT_EQ(v.status, VerdictStatus::kCaseConflict);
   EXPECT_EQ(v.text, "pQ");
   EXPECT_TRUE(v.flagged);
-  EXPECT_NEAR(v.confidence, 0.95 * 0.125 / (1 - 0.95 * 0.875), 1e-9);
+  EXPECT_NEAR(v.confidence, 0.9 * 0.25 / (1 - 0.9 * 0.75), 1e-9);
   EXPECT_NE(v.reason.find("'p' (local 0.95) vs 'P' (remote 0.88)"), std::string::npos) << v.reason;
 }
 
@@ -131,19 +132,87 @@ TEST(Reconciler, ALocalRunnerUpThatMatchesTheRemoteNarrowsTheLocalLead) {
   EXPECT_EQ(v.text, "CODE");
   EXPECT_TRUE(v.flagged);
   EXPECT_NE(v.reason.find("unaccounted"), std::string::npos) << v.reason;
-  // The local network was torn between "O" (0.55) and "0" (0.44) itself: the doubt of the
-  // reading falls on that glyph, the remote's "0" leads clearly, and the difference is one the
-  // local reader weighed (still flagged: right with probability 0.80, under 0.9).
+  // The local network was torn between "O" (0.55) and "0" (0.44) itself, and its reading is
+  // right only 60% of the time: the doubt of the reading falls on that glyph, the remote's "0"
+  // leads clearly, and the difference is one the local reader weighed (still flagged: the remote
+  // reading whole against the local one is right with 0.95 x 0.4 / (1 - 0.95 x 0.6) = 0.88).
+  local.confidence = 0.6;
   local.glyphs[1].confidence = 0.55;
   local.glyphs[1].alternatives = {{"Q", 0.01}, {"0", 0.44}};
   v = reconcile(local, remote, policy);
   EXPECT_EQ(v.text, "C0DE");
   EXPECT_EQ(v.reason.find("unaccounted"), std::string::npos) << v.reason;
-  EXPECT_GT(v.confidence, 0.75);
+  EXPECT_NEAR(v.confidence, 0.95 * 0.4 / (1 - 0.95 * 0.6), 1e-9);
+  EXPECT_TRUE(v.flagged);
+  local.confidence = 0.97;
   local.glyphs[1].confidence = 0.97;
   // A runner-up that is not the remote's character changes nothing.
   local.glyphs[1].alternatives = {{"Q", 0.5}};
   EXPECT_EQ(reconcile(local, remote, policy).text, "CODE");
+}
+
+// A local glyph its network is sure of (0.999), that does not list the remote's character among
+// its runners-up, rejected that character outright: evidence that accounts for the difference.
+// A glyph it was unsure of (0.9) without the remote's character among its runners-up does not.
+TEST(Reconciler, ASureGlyphThatRejectedTheRemotesCharacterAccountsForTheDifference) {
+  Reading local = local_reading("JPYS", 0.99);
+  for (Glyph& g : local.glyphs) g.confidence = 0.999;
+  const Reading remote = remote_reading("JPY5", 0.6);
+  Verdict v = reconcile(local, remote);
+  EXPECT_EQ(v.text, "JPYS");
+  EXPECT_FALSE(v.flagged) << v.reason;
+  // Per character the local S is right with 1 - 0.01/4, held at 0.995 (no reader is surer than
+  // that of one letter), the remote's 5 with 1 - 0.4/4 = 0.9: 0.995 x 0.1 / (1 - 0.995 x 0.9).
+  EXPECT_NEAR(v.confidence, 0.995 * 0.1 / (1 - 0.995 * 0.9), 1e-9);
+  local.glyphs[3].confidence = 0.9;
+  local.glyphs[3].alternatives = {{"8", 0.05}};
+  v = reconcile(local, remote);
+  EXPECT_EQ(v.text, "JPYS");
+  EXPECT_TRUE(v.flagged);
+  EXPECT_NE(v.reason.find("unaccounted"), std::string::npos) << v.reason;
+}
+
+// A letter the remote dropped is accounted for by the local glyph's own ink; one whose box lies
+// on its neighbour's (a letter the local reader read twice) is not.
+TEST(Reconciler, ALetterTheRemoteDroppedIsAccountedForByItsOwnInk) {
+  Reading local = local_reading("KSPW", 0.99);
+  for (Glyph& g : local.glyphs) g.confidence = 0.999;
+  const Reading remote = remote_reading("KPW", 0.6);
+  Verdict v = reconcile(local, remote);
+  EXPECT_EQ(v.text, "KSPW");
+  EXPECT_FALSE(v.flagged) << v.reason;
+  local.glyphs[1].box = local.glyphs[0].box + cv::Point(4, 0);  // S drawn over K's ink
+  v = reconcile(local, remote);
+  EXPECT_EQ(v.text, "KSPW");
+  EXPECT_TRUE(v.flagged);
+  EXPECT_NE(v.reason.find("unaccounted"), std::string::npos) << v.reason;
+}
+
+// The remote reads a letter twice where the local reader read it once: the local reading stands
+// when its glyph's box is one letter wide, but a box half as wide again as the others may hold
+// two letters a network reading by columns merged.
+TEST(Reconciler, ADoubledLetterIsTheRemotesOnlyWhenTheLocalBoxHoldsOneLetter) {
+  Reading local = local_reading("NTS", 0.99);
+  for (Glyph& g : local.glyphs) g.confidence = 0.999;
+  const Reading remote = remote_reading("NTTS", 0.6);
+  Verdict v = reconcile(local, remote);
+  EXPECT_EQ(v.text, "NTS");
+  EXPECT_FALSE(v.flagged) << v.reason;
+  local.glyphs[1].box.width = 40;  // twice the others' 20 px
+  v = reconcile(local, remote);
+  EXPECT_TRUE(v.flagged);
+  EXPECT_NE(v.reason.find("unaccounted"), std::string::npos) << v.reason;
+}
+
+// Whatever its glyphs say, a verdict that took the local reading whole is no surer than that
+// reading against the remote's: a reading right half the time, sure of every glyph, stays flagged.
+TEST(Reconciler, AVerdictIsNoSurerThanTheReadingItTookAgainstTheOther) {
+  Reading local = local_reading("NTS", 0.5);
+  for (Glyph& g : local.glyphs) g.confidence = 0.999;
+  const Verdict v = reconcile(local, remote_reading("NTTS", 0.75));
+  EXPECT_EQ(v.text, "NTS");
+  EXPECT_TRUE(v.flagged);
+  EXPECT_NEAR(v.confidence, 0.5 * 0.25 / (1 - 0.5 * 0.75), 1e-9);
 }
 
 TEST(Reconciler, DifferentTextIsAConflictAlignedCharacterByCharacter) {
