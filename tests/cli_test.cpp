@@ -285,6 +285,10 @@ TEST_F(CliRemote, AWordTheLocalReaderDidNotReadIsFlagged) {
   EXPECT_EQ(row["flagged"], true);
   EXPECT_NE(row["reason"].get<std::string>().find("'BOOK' is a dictionary word"), std::string::npos) << row["reason"];
   EXPECT_EQ(run_cli(remote_args({"--strict", "--no-cache", image}, "vote")).exit_code, 5);
+  // A code with digits around letters that spell a word ("xxv") is a code, not a word.
+  server.script({testing::Reply{200, testing::answer_body("4BOKxxv4")}});
+  const auto code = nlohmann::json::parse(run_cli(remote_args({"--format", "jsonl", "--no-cache", image}, "vote")).out);
+  EXPECT_EQ(code["reason"].get<std::string>().find("dictionary word"), std::string::npos) << code["reason"];
 }
 
 TEST_F(CliRemote, VoteFallsBackToTheLocalReadingWhenTheRemoteFails) {

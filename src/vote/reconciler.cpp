@@ -354,12 +354,15 @@ Verdict merge_differences(const Reading& local, const Reading& remote,
   }
   v.status = case_only ? VerdictStatus::kCaseConflict : VerdictStatus::kConflict;
   v.source = took_local && took_remote ? "merged" : took_local ? "local" : "remote";
-  // A verdict that took one reading whole on the readers' word is no surer than that reading
-  // against the other as a whole: a network's glyph confidences can be sure of the very letter
-  // it got wrong. (Ink height is evidence of another kind.)
+  // A verdict that took one reading whole on the readers' word has two estimates of its chance:
+  // letter by letter, which knows where the readings differ but trusts a network's glyph
+  // confidences (sure, at times, of the very letter it got wrong), and that reading against the
+  // other whole, from the calibrated confidences. It gets their geometric mean, never more than
+  // the first. (Ink height is evidence of another kind.)
   if (took_local != took_remote && by_confidence) {
-    probability = std::min(probability, took_local ? right_despite(local.confidence, remote.confidence)
-                                                   : right_despite(remote.confidence, local.confidence));
+    const double whole = took_local ? right_despite(local.confidence, remote.confidence)
+                                    : right_despite(remote.confidence, local.confidence);
+    probability = std::min(probability, std::sqrt(probability * whole));
   }
   v.confidence = probability;
   v.flagged = unsupported || probability < policy.flag_below;
