@@ -84,6 +84,34 @@ def jitter(bgr, rng):
     return out
 
 
+def distort(bgr, rng):
+    """The same code as another image of its kind might draw it: a little rotation, scale and
+    shear, margins cut or added, colours shifted channel by channel, noise and blur. A few hundred
+    examples seen a hundred times each are otherwise learnt by heart, pixel for pixel."""
+    h, w = bgr.shape[:2]
+    angle = rng.uniform(-4, 4)
+    scale = rng.uniform(0.92, 1.08)
+    shear = rng.uniform(-0.15, 0.15)
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, scale)
+    m[0, 1] += shear
+    m[0, 2] += rng.uniform(-3, 3) - shear * h / 2
+    m[1, 2] += rng.uniform(-2, 2)
+    out = cv2.warpAffine(bgr, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    if rng.random() < 0.5:  # margins: a crop or a border of the strip's own edge
+        left, right = rng.randint(-w // 20, w // 20), rng.randint(-w // 20, w // 20)
+        out = out[:, max(0, -left):w - max(0, -right)]
+        out = cv2.copyMakeBorder(out, 0, 0, max(0, left), max(0, right), cv2.BORDER_REPLICATE)
+    if out.ndim == 3 and rng.random() < 0.5:
+        gains = np.array([rng.uniform(0.8, 1.2) for _ in range(3)], np.float32)
+        out = np.clip(out.astype(np.float32) * gains, 0, 255).astype(np.uint8)
+    if rng.random() < 0.3:
+        noise = np.random.default_rng(rng.randint(0, 1 << 30)).normal(0, rng.uniform(2, 8), out.shape)
+        out = np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    if rng.random() < 0.3:
+        out = cv2.GaussianBlur(out, (3, 3), rng.uniform(0.3, 1.0))
+    return out
+
+
 def load_image(path):
     """BGR pixels as the reader sees them; PIL for what OpenCV cannot open (GIF), flattening any
     transparency onto white as the C++ decoder does."""
@@ -285,7 +313,7 @@ def readings(model, images):
     return readings_and_likelihood(model, images)[0]
 
 
-def batches(train, fonts, rng, size):
+def batches(train, fonts, rng, size, augment=jitter):
     """Endless batches: half the user's images (jittered), half generated strips when fonts are
     there to draw them."""
     gen = base.StripGenerator(fonts, rng.randint(0, 1 << 30)) if fonts else None
@@ -297,7 +325,7 @@ def batches(train, fonts, rng, size):
                 imgs.append(base.to_input(pil))
             else:
                 img, text = rng.choice(train)[:2]
-                imgs.append(strip_input(jitter(img, rng)))
+                imgs.append(strip_input(augment(img, rng)))
             labels += [base.CHARSET.index(c) + 1 for c in text]
             lengths.append(len(text))
         yield torch.from_numpy(np.stack(imgs)[:, None]), torch.tensor(labels), torch.tensor(lengths)
@@ -319,6 +347,8 @@ def parse_args():
     # Small: the folded network has no normalisation to absorb a weight's scale, so Adam's steps
     # of a fixed size rewrite it fast (at 1e-3 an adapted model forgot svg-captcha, 86.5% -> 35.5%).
     ap.add_argument("--lr", type=float, default=1e-4, help="peak learning rate")
+    ap.add_argument("--augment", choices=["light", "strong"], default="light",
+                    help="how the user's images are varied: shifts and blur, or distortions too")
     ap.add_argument("--anchor", type=float, default=1e-2, help="weight of the pull towards the shipped weights")
     args = ap.parse_args()
     if not args.set and not args.readings:
@@ -376,7 +406,7 @@ def train(args, model, pool, pseudo, measure, fonts, rng, budget):
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     start, step, seen, last_report, last_confirm = time.time(), 0, 0, time.time(), time.time()
-    for x, y, lengths in batches(pool, fonts, rng, 32):
+    for x, y, lengths in batches(pool, fonts, rng, 32, distort if args.augment == "strong" else jitter):
         elapsed = time.time() - start
         if elapsed > budget:
             break
