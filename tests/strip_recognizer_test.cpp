@@ -8,7 +8,6 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 
 namespace crossocr {
@@ -92,24 +91,6 @@ TEST(StripRecognizer, AMissingModelMeansTesseractOnlyAndABrokenOneIsAConfigError
   options.recognizer_path = "none";
   LocalEngine engine(options);
   EXPECT_EQ(engine.read(load_image(testing::kSeedStrip)).text, "ZGUVU");
-}
-
-// An adapted recogniser's metadata names its kind's characters: without a --charset the kind is
-// read in them, and a --charset given still decides.
-TEST(StripRecognizer, AnAdaptedRecognizerReadsInItsKindsCharacters) {
-  testing::ScratchDir dir;
-  const std::string model = dir.file("kind.onnx");
-  std::filesystem::copy_file(default_recognizer_path(), model);
-  LocalOptions options;
-  options.recognizer_path = model;
-  EXPECT_EQ(LocalEngine(options).read(load_image(testing::kSeedStrip)).text, "ZGUVU");
-  // A kind without Z: the strip's Z is not read as one.
-  dir.write("kind.json", std::string(R"({"kind": "crossocr adapted strip recogniser", "charset": "GUV"})"));
-  const std::string without_z = LocalEngine(options).read(load_image(testing::kSeedStrip)).text;
-  EXPECT_FALSE(without_z.empty());
-  EXPECT_EQ(without_z.find_first_not_of("GUV"), std::string::npos) << without_z;
-  options.tesseract.charset = "GUVZ";
-  EXPECT_EQ(LocalEngine(options).read(load_image(testing::kSeedStrip)).text, "ZGUVU");
 }
 
 }  // namespace

@@ -331,19 +331,6 @@ def batches(train, fonts, rng, size, augment=jitter):
         yield torch.from_numpy(np.stack(imgs)[:, None]), torch.tensor(labels), torch.tensor(lengths)
 
 
-def kind_charset(texts):
-    """The characters the kind is written in, when the examples show enough of them to tell (a
-    kind of lower-case letters alone is read without digits or capitals: its l is never a 1);
-    empty when they are too few. Remote readings' errors can only widen it."""
-    chars = "".join(texts)
-    return "".join(sorted(set(chars))) if len(chars) >= KIND_CHARSET_MIN_CHARS else ""
-
-
-# 500 characters: every character of a 36-letter alphabet then shows about fourteen times, and
-# the chance that one of them never does is about 1 in 40,000.
-KIND_CHARSET_MIN_CHARS = 500
-
-
 def parse_args():
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", required=True, help="the shipped strip_recognizer.onnx")
@@ -512,7 +499,6 @@ def main():
             f.writelines(f"{e[2]}\t{e[1]}\n" for e in held)
     meta = {
         "kind": "crossocr adapted strip recogniser",
-        "charset": kind_charset([e[1] for e in labelled + held] + [p["text"] for p in pseudo_items + pseudo_held]),
         "base": os.path.abspath(args.base),
         "sources": [os.path.abspath(s) for s in args.set + args.readings],
         "validated_on": [os.path.abspath(s) for s in args.validate] or "a tenth of the sources, held back",

@@ -9,7 +9,6 @@
 #include "local/model_path.hpp"
 #include "local/strip_recognizer.hpp"
 
-#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
 #include <algorithm>
@@ -18,7 +17,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <vector>
 
@@ -214,22 +212,6 @@ std::string calibration_for(const LocalOptions& options) {
   return std::filesystem::exists(own) ? own : std::string();
 }
 
-// An adapted recogniser knows the characters its kind is written in (the metadata's "charset",
-// from the examples it learnt from; see tools/adapt_recognizer.py): without a --charset, its kind
-// is read in them, so that a kind of lower-case letters never reads an l as a 1.
-LocalOptions with_kind_charset(LocalOptions options) {
-  if (!options.tesseract.charset.empty() || options.recognizer_path.empty() || options.recognizer_path == "none") {
-    return options;
-  }
-  std::ifstream in(adapted_metadata_file(recognizer_file(options.recognizer_path)));
-  if (!in) return options;
-  const auto meta = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (meta.is_object() && meta.contains("charset") && meta["charset"].is_string()) {
-    options.tesseract.charset = meta["charset"].get<std::string>();
-  }
-  return options;
-}
-
 // Shifts a line's glyph boxes into the image it was cut from.
 void offset_boxes(Reading& reading, cv::Point by) {
   for (Glyph& g : reading.glyphs) g.box += by;
@@ -238,7 +220,7 @@ void offset_boxes(Reading& reading, cv::Point by) {
 }  // namespace
 
 LocalEngine::LocalEngine(const LocalOptions& options)
-    : options_(with_kind_charset(options)), tesseract_(options_.tesseract) {
+    : options_(options), tesseract_(options.tesseract) {
   const std::string recognizer = recognizer_file(options_.recognizer_path);
   if (options_.recognizer_path != "none") {
     recognizer_ = StripRecognizer::load(model_file(recognizer, "strip_recognizer.onnx"));

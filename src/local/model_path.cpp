@@ -61,8 +61,4 @@ std::string adapted_calibration_file(const std::string& recognizer_path) {
   return std::filesystem::path(recognizer_path).replace_extension(".calibration.json").string();
 }
 
-std::string adapted_metadata_file(const std::string& recognizer_path) {
-  return std::filesystem::path(recognizer_path).replace_extension(".json").string();
-}
-
 }  // namespace crossocr

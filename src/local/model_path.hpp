@@ -26,7 +26,4 @@ std::string recognizer_file(const std::string& path_or_name);
 // back): MODEL.calibration.json beside MODEL.onnx. Used when no calibration file is named.
 std::string adapted_calibration_file(const std::string& recognizer_path);
 
-// The metadata `crossocr adapt` writes beside an adapted recogniser (MODEL.json).
-std::string adapted_metadata_file(const std::string& recognizer_path);
-
 }  // namespace crossocr
