@@ -29,6 +29,14 @@ Reading local_reading(const std::string& text, double confidence, std::vector<do
   return r;
 }
 
+// A local reading of `text` right with `confidence` whose network was sure (0.999) of every glyph,
+// as networks are of most.
+Reading sure_glyphs_reading(const std::string& text, double confidence) {
+  Reading r = local_reading(text, confidence);
+  for (Glyph& g : r.glyphs) g.confidence = 0.999;
+  return r;
+}
+
 Reading remote_reading(const std::string& text, double confidence = 0.75) {
   Reading r;
   r.engine = "remote";
@@ -95,8 +103,7 @@ TEST(Reconciler, CaseOfOtherLettersFollowsConfidenceAndFlagsCloseCalls) {
 // one doubtful glyph carries the reading's doubt, and a remote right 85% of the time on the
 // whole text outweighs it there (a multi-line label's "392A1" against the remote's right "392AI").
 TEST(Reconciler, ALongReadingsDoubtFallsOnItsDoubtfulGlyph) {
-  Reading local = local_reading("L9QZ NLWS VT3N 1993-08-23 Gate 392A1", 0.57);
-  for (Glyph& g : local.glyphs) g.confidence = 0.999;
+  Reading local = sure_glyphs_reading("L9QZ NLWS VT3N 1993-08-23 Gate 392A1", 0.57);
   local.glyphs.back().confidence = 0.95;
   local.glyphs.back().alternatives = {{"I", 0.04}};
   const Verdict v = reconcile(local, remote_reading("L9QZ NLWS VT3N 1993-08-23 Gate 392AI", 0.85));
@@ -159,8 +166,7 @@ TEST(Reconciler, ALocalRunnerUpThatMatchesTheRemoteNarrowsTheLocalLead) {
 // its runners-up, rejected that character outright: evidence that accounts for the difference.
 // A glyph it was unsure of (0.9) without the remote's character among its runners-up does not.
 TEST(Reconciler, ASureGlyphThatRejectedTheRemotesCharacterAccountsForTheDifference) {
-  Reading local = local_reading("JPYS", 0.99);
-  for (Glyph& g : local.glyphs) g.confidence = 0.999;
+  Reading local = sure_glyphs_reading("JPYS", 0.99);
   const Reading remote = remote_reading("JPY5", 0.6);
   Verdict v = reconcile(local, remote);
   EXPECT_EQ(v.text, "JPYS");
@@ -179,8 +185,7 @@ TEST(Reconciler, ASureGlyphThatRejectedTheRemotesCharacterAccountsForTheDifferen
 // A letter the remote dropped is accounted for by the local glyph's own ink; one whose box lies
 // on its neighbour's (a letter the local reader read twice) is not.
 TEST(Reconciler, ALetterTheRemoteDroppedIsAccountedForByItsOwnInk) {
-  Reading local = local_reading("KSPW", 0.99);
-  for (Glyph& g : local.glyphs) g.confidence = 0.999;
+  Reading local = sure_glyphs_reading("KSPW", 0.99);
   const Reading remote = remote_reading("KPW", 0.6);
   Verdict v = reconcile(local, remote);
   EXPECT_EQ(v.text, "KSPW");
@@ -196,8 +201,7 @@ TEST(Reconciler, ALetterTheRemoteDroppedIsAccountedForByItsOwnInk) {
 // when its glyph's box is one letter wide, but a box half as wide again as the others may hold
 // two letters a network reading by columns merged.
 TEST(Reconciler, ADoubledLetterIsTheRemotesOnlyWhenTheLocalBoxHoldsOneLetter) {
-  Reading local = local_reading("NTS", 0.99);
-  for (Glyph& g : local.glyphs) g.confidence = 0.999;
+  Reading local = sure_glyphs_reading("NTS", 0.99);
   const Reading remote = remote_reading("NTTS", 0.6);
   Verdict v = reconcile(local, remote);
   EXPECT_EQ(v.text, "NTS");
@@ -211,8 +215,7 @@ TEST(Reconciler, ADoubledLetterIsTheRemotesOnlyWhenTheLocalBoxHoldsOneLetter) {
 // Whatever its glyphs say, a verdict that took the local reading whole weighs that reading
 // against the remote's too: a reading right half the time, sure of every glyph, stays flagged.
 TEST(Reconciler, AVerdictWeighsTheReadingItTookAgainstTheOther) {
-  Reading local = local_reading("NTS", 0.5);
-  for (Glyph& g : local.glyphs) g.confidence = 0.999;
+  Reading local = sure_glyphs_reading("NTS", 0.5);
   const Verdict v = reconcile(local, remote_reading("NTTS", 0.75));
   EXPECT_EQ(v.text, "NTS");
   EXPECT_TRUE(v.flagged);

@@ -12,7 +12,6 @@
 #include <opencv2/core.hpp>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cctype>
 #include <chrono>
 #include <cmath>

@@ -119,11 +119,12 @@ bool weighed_by_local(const LocalSide& local, int glyph, const std::string& riva
   return std::any_of(alternatives.begin(), alternatives.end(), [&](const GlyphChoice& a) { return a.text == rival; });
 }
 
+// (Asked only where weighed_by_local said no: the rival is not among the runners-up.)
 bool rejected_by_local(const LocalSide& local, int glyph, const std::string& rival) {
   if (glyph < 0) return false;
   const auto rival_code = to_code_points(rival);
   const bool visible = rival_code.size() == 1 && rival_code[0] > U' ';
-  return visible && local.reading.glyphs[glyph].confidence >= kSureGlyph && !weighed_by_local(local, glyph, rival);
+  return visible && local.reading.glyphs[glyph].confidence >= kSureGlyph;
 }
 
 // The local reader found ink of its own for the letter the remote lacks: a glyph box that its
