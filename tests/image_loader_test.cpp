@@ -7,6 +7,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 namespace crossocr {
 namespace {
 
@@ -173,6 +177,116 @@ TEST(ImageLoader, FormatsOutsideTheListAreRefusedBeforeDecoding) {
   const LoadedImage image = decode_image(std::span(reinterpret_cast<const std::uint8_t*>(hdr.data()), hdr.size()));
   EXPECT_EQ(image.status.code(), StatusCode::kDecode);
   EXPECT_NE(image.status.message().find("not an image in a format crossocr reads"), std::string::npos);
+}
+
+// What Leptonica, which decoded every PNG and JPEG before, gives for a file: 8-bit BGR, alpha
+// flattened onto white.
+cv::Mat leptonica_bgr(const std::vector<std::uint8_t>& bytes) {
+  PIX* pix = pixReadMem(bytes.data(), bytes.size());
+  if (pix == nullptr) return {};
+  PIX* rgb = pixConvertTo32(pix);
+  pixDestroy(&pix);
+  if (pixGetSpp(rgb) == 4) {
+    PIX* flat = pixAlphaBlendUniform(rgb, 0xffffff00);
+    pixDestroy(&rgb);
+    rgb = flat;
+  }
+  cv::Mat bgr(pixGetHeight(rgb), pixGetWidth(rgb), CV_8UC3);
+  for (int y = 0; y < bgr.rows; ++y) {
+    for (int x = 0; x < bgr.cols; ++x) {
+      l_int32 r = 0, g = 0, b = 0;
+      pixGetRGBPixel(rgb, x, y, &r, &g, &b);
+      bgr.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(g),
+                                          static_cast<std::uint8_t>(r));
+    }
+  }
+  pixDestroy(&rgb);
+  return bgr;
+}
+
+std::vector<std::uint8_t> bytes_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// PNG and JPEG are decoded by crossocr's own calls to libpng and libjpeg (to keep their messages
+// off standard error): every bundled image, and the PNG kinds the sets lack, must come out with
+// Leptonica's pixels, or readings would change with the decoder.
+TEST(ImageLoader, PngAndJpegDecodeToLeptonicasPixels) {
+  std::vector<std::vector<std::uint8_t>> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(testing::data_path(""))) {
+    const std::string ext = entry.path().extension().string();
+    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg") files.push_back(bytes_of(entry.path().string()));
+  }
+  ASSERT_GT(files.size(), 500u);
+  const cv::Mat seed = cv::imread(kSeedStrip, cv::IMREAD_COLOR);
+  cv::Mat grey, bgra, grey16;
+  cv::cvtColor(seed, grey, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(seed, bgra, cv::COLOR_BGR2BGRA);
+  for (int y = 0; y < bgra.rows; ++y) {
+    for (int x = 0; x < bgra.cols; ++x) bgra.at<cv::Vec4b>(y, x)[3] = static_cast<std::uint8_t>((x * 5) % 256);
+  }
+  grey.convertTo(grey16, CV_16U, 257.0);
+  const std::size_t with_alpha = files.size() + 1;
+  for (const cv::Mat& made : {grey, bgra, grey16}) {
+    std::vector<std::uint8_t> png;
+    ASSERT_TRUE(cv::imencode(".png", made, png));
+    files.push_back(png);
+  }
+  std::vector<std::uint8_t> grey_jpeg;
+  ASSERT_TRUE(cv::imencode(".jpg", grey, grey_jpeg));
+  files.push_back(grey_jpeg);
+  // Colour-mapped and 1-bit PNGs, as Leptonica writes them.
+  PIX* pix = pixRead(kSeedStrip.c_str());
+  PIX* mapped = pixConvertRGBToColormap(pix, 1);
+  PIX* one_bit = pixConvertTo1(pix, 128);
+  for (PIX* kind : {mapped, one_bit}) {
+    l_uint8* data = nullptr;
+    size_t size = 0;
+    ASSERT_EQ(pixWriteMemPng(&data, &size, kind, 0.0f), 0);
+    files.emplace_back(data, data + size);
+    lept_free(data);
+  }
+  pixDestroy(&one_bit);
+  pixDestroy(&mapped);
+  pixDestroy(&pix);
+
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const LoadedImage ours = decode_image(files[i]);
+    const cv::Mat theirs = leptonica_bgr(files[i]);
+    ASSERT_TRUE(ours.ok()) << i << ": " << ours.status.message();
+    ASSERT_EQ(ours.pixels.size(), theirs.size()) << i;
+    // Alpha is blended with rounding of its own: within one level.
+    const double worst = cv::norm(ours.pixels, theirs, cv::NORM_INF);
+    EXPECT_LE(worst, i == with_alpha ? 1.0 : 0.0) << "file " << i << " of " << files.size();
+  }
+}
+
+// Damaged PNGs and JPEGs are refused with crossocr's one cause; libpng's and libjpeg's own lines
+// ("libpng error: ...", "Corrupt JPEG data: ...") no longer reach standard error beside it.
+TEST(ImageLoader, DamagedPngAndJpegAddNothingToStandardError) {
+  const std::vector<std::uint8_t> png = bytes_of(kSeedStrip);
+  std::vector<std::uint8_t> jpeg;
+  ASSERT_TRUE(cv::imencode(".jpg", cv::imread(kSeedStrip, cv::IMREAD_COLOR), jpeg));
+  std::vector<std::vector<std::uint8_t>> damaged;
+  for (const std::vector<std::uint8_t>& good : {png, jpeg}) {
+    damaged.emplace_back(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(good.size() / 3));
+    std::vector<std::uint8_t> scribbled = good;
+    for (std::size_t at = good.size() / 2; at < good.size() / 2 + 40; ++at) scribbled[at] ^= 0x5A;
+    damaged.push_back(scribbled);
+  }
+  std::vector<std::uint8_t> stray_marker = jpeg;  // a header scribbled over: "Bogus marker length"
+  stray_marker[4] = stray_marker[5] = 0;
+  damaged.push_back(stray_marker);
+  ::testing::internal::CaptureStderr();
+  std::vector<std::string> causes;
+  for (const auto& bytes : damaged) causes.push_back(decode_image(bytes).status.message());
+  const std::string printed = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(printed, "");
+  for (std::size_t i = 0; i < causes.size(); ++i) {
+    EXPECT_NE(causes[i].find(i < 2 ? "PNG" : "JPEG"), std::string::npos) << i << ": " << causes[i];
+    EXPECT_NE(causes[i].find("corrupt or truncated"), std::string::npos) << i << ": " << causes[i];
+  }
 }
 
 TEST(ImageLoader, ADirectoryIsNotAnImage) {

@@ -24,7 +24,7 @@ done
 
 tools/install_packages.sh \
   cmake g++ make pkg-config ca-certificates \
-  libtesseract-dev libleptonica-dev libpoppler-cpp-dev tesseract-ocr tesseract-ocr-eng \
+  libtesseract-dev libleptonica-dev libpoppler-cpp-dev libpng-dev libjpeg-dev tesseract-ocr tesseract-ocr-eng \
   libopencv-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev \
   libgtest-dev libcpp-httplib-dev libsqlite3-dev libssl-dev zlib1g-dev chromium
 

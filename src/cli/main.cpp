@@ -255,7 +255,8 @@ std::size_t read_and_emit(crossocr::Reader& reader, const std::vector<ImageSourc
   std::size_t done = 0, unwritten = 0;
   reader.read_batch(sources, [&](const ImageResult& r) {
     const crossocr::StageTimer writing(crossocr::Stage::kOutput);
-    printer(r);
+    // The folder's file first: a run killed between the two writes is resumed without reading this
+    // image again (--skip-existing looks at the folder), its result kept in the folder.
     if (folder != nullptr) {
       // A document's file is written with its last page: the next source is another input.
       const bool last = r.index + 1 == sources.size() || sources[r.index + 1].page <= 1;
@@ -264,6 +265,7 @@ std::size_t read_and_emit(crossocr::Reader& reader, const std::vector<ImageSourc
         ++unwritten;
       }
     }
+    printer(r);
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
     progress("reading", ++done, sources.size(), elapsed.count());
   }, order);

@@ -2,6 +2,7 @@
 
 #include "image/pdf_pages.hpp"
 #include "image/pix_codec.hpp"
+#include "image/quiet_codecs.hpp"
 #include "stage_clock.hpp"
 
 #include <leptonica/allheaders.h>
@@ -131,8 +132,16 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
 
   // The header alone tells the canvas size; refuse before any pixel buffer is allocated.
   l_int32 format = IFF_UNKNOWN, w = 0, h = 0, bps = 0, spp = 0, iscmap = 0;
-  const bool header_known =
-      pixReadHeaderMem(bytes.data(), bytes.size(), &format, &w, &h, &bps, &spp, &iscmap) == 0;
+  bool header_known = false;
+  if (has_png_signature(bytes) || has_jpeg_signature(bytes)) {  // without the codecs' own messages
+    format = has_png_signature(bytes) ? IFF_PNG : IFF_JFIF_JPEG;
+    const cv::Size size = format == IFF_PNG ? png_size(bytes) : jpeg_size(bytes);
+    w = size.width;
+    h = size.height;
+    header_known = !size.empty();
+  } else {
+    header_known = pixReadHeaderMem(bytes.data(), bytes.size(), &format, &w, &h, &bps, &spp, &iscmap) == 0;
+  }
   if (header_known) {
     if (LoadedImage refused = check_canvas(format_name(format), w, h, limits); !refused.ok()) return refused;
   }

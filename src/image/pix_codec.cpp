@@ -1,5 +1,7 @@
 #include "image/pix_codec.hpp"
 
+#include "image/quiet_codecs.hpp"
+
 #include <leptonica/allheaders.h>
 #include <opencv2/imgproc.hpp>
 
@@ -136,8 +138,16 @@ cv::Mat bgr_from_pix(PIX* pix) {
 }
 
 cv::Mat decode_pixels(std::span<const std::uint8_t> bytes) {
-  PixPtr pix(pixReadMem(bytes.data(), bytes.size()));
-  const cv::Mat bgr = bgr_from_pix(pix.get());
+  // PNG and JPEG, most of what is read and most of what arrives damaged, go to decoders that keep
+  // libpng's and libjpeg's complaints off standard error; Leptonica reads the rest.
+  if (has_png_signature(bytes)) return decode_png(bytes);
+  cv::Mat bgr;
+  if (has_jpeg_signature(bytes)) {
+    bgr = decode_jpeg(bytes);
+  } else {
+    PixPtr pix(pixReadMem(bytes.data(), bytes.size()));
+    bgr = bgr_from_pix(pix.get());
+  }
   return bgr.empty() ? bgr : apply_orientation(bgr, exif_orientation(bytes));
 }
 
