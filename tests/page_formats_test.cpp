@@ -106,6 +106,37 @@ TEST(PageFormats, HocrOfAPageIsWellFormedAndItsWordsAreTheText) {
   EXPECT_EQ(words, nlohmann_text(text.out));
 }
 
+// hocr-check (hocr-tools' checker of the hOCR spec, in tests/tools) on a document: the lines it
+// prints, "ok N - ..." or "not ok N - ...".
+std::string hocr_check(const std::string& document) {
+  ScratchDir dir;
+  const std::string file = dir.write("page.hocr", document);
+  const std::string command = "/usr/bin/python3 '" + std::string(CROSSOCR_SOURCE_DIR) + "/tests/tools/hocr-check' '" +
+                              file + "' >" + dir.file("out") + " 2>&1";
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  std::ifstream out(dir.file("out"));
+  std::stringstream text;
+  text << out.rdbuf();
+  return text.str();
+}
+
+bool lxml_available() { return std::system("/usr/bin/python3 -c 'import lxml' >/dev/null 2>&1") == 0; }
+
+TEST(PageFormats, HocrPassesHocrToolsCheckerOnAPageAndALabel) {
+  if (!lxml_available()) GTEST_SKIP() << "python3-lxml missing (tools/setup.sh --checks installs it)";
+  for (const std::string& image : {kPage, kLabel}) {
+    SCOPED_TRACE(image);
+    const auto r = run_cli({"--format", "hocr", image});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string verdict = hocr_check(r.out);
+    EXPECT_EQ(verdict.find("not ok"), std::string::npos) << verdict;
+    EXPECT_NE(verdict.find("ok 3 - has a page"), std::string::npos) << verdict;
+    EXPECT_NE(verdict.find("ocr_line  1 in an ocr_page"), std::string::npos) << verdict;
+  }
+  // The checker itself: a document without its meta or its page is not hOCR.
+  EXPECT_NE(hocr_check("<html><body><p>text</p></body></html>").find("not ok 3 - has a page"), std::string::npos);
+}
+
 TEST(PageFormats, TsvHasTesseractsColumnsAndAWordRowPerWord) {
   const auto r = run_cli({"--format", "tsv", kLabel});
   ASSERT_EQ(r.exit_code, 0) << r.err;

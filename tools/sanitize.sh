@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds crossocr and its tests with AddressSanitizer and UndefinedBehaviorSanitizer in
-# build-asan/ and runs the fast part of the suite under them. Extra arguments go to ctest.
+# Runs the fast part of the suite under AddressSanitizer and UndefinedBehaviorSanitizer, in the
+# fuzz build's tree (build-fuzz/: clang, the library and CLI instrumented; see tools/fuzz.sh), so
+# that CI compiles the instrumented library once for both. Extra arguments go to ctest.
 #   tools/sanitize.sh [CTEST_ARGS...]
-# gcc: the Debian libraries (Tesseract, OpenCV, GTest) are built with it, and its libasan works
-# with them as they are. Everything runs at nice 19 with at most two jobs.
+# Everything runs at nice 19 with at most two jobs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,11 +14,12 @@ cd "$(dirname "$0")/.."
 #    link an ASan-instrumented libcrossocr.
 slow='^(BundledSets/Accuracy\.|Calibration\.|Adapt\.|Install\.)'
 
-if [ ! -f build-asan/CMakeCache.txt ]; then
-  # -g1: line numbers in the sanitizers' reports at little build cost.
-  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Release -DCROSSOCR_SANITIZE=ON -DCMAKE_CXX_FLAGS=-g1 >/dev/null
+if [ ! -f build-fuzz/CMakeCache.txt ]; then
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCROSSOCR_FUZZ=ON -DBUILD_SHARED_LIBS=OFF >/dev/null
 fi
-nice -n 19 cmake --build build-asan -j2 >&2
+cmake build-fuzz -DCROSSOCR_BUILD_TESTS=ON >/dev/null
+nice -n 19 cmake --build build-fuzz -j2 >&2
 
 # halt_on_error: the first report fails its test (UBSan would otherwise print and go on).
 # detect_leaks=0: LeakSanitizer reports the process-lifetime allocations Tesseract and OpenMP
@@ -27,5 +28,5 @@ nice -n 19 cmake --build build-asan -j2 >&2
 # targets, which load neither, do check for leaks.)
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
-cd build-asan
+cd build-fuzz
 nice -n 19 ctest --output-on-failure -j2 -E "$slow" "$@"

@@ -15,7 +15,7 @@ for option in "$@"; do
     --training)
       tools/install_packages.sh python3-torch python3-onnx python3-opencv python3-pil python3-numpy fontconfig ;;
     --checks)
-      tools/install_packages.sh clang libclang-rt-14-dev libomp-14-dev strace libxml2-utils ;;
+      tools/install_packages.sh clang libclang-rt-14-dev libomp-14-dev strace libxml2-utils python3-lxml ;;
     *)
       echo "setup.sh: unknown option $option (--training, --checks)" >&2
       exit 2 ;;
