@@ -523,6 +523,8 @@ TEST(Cli, OptionMistakesGiveOneLineThatNamesTheFix) {
       {{"--mode", "2"}, "'2' is not one of local, remote, vote"},
       {{"--mode", "vot"}, "did you mean vote?"},
       {{"--format", "jsn"}, "did you mean json?"},
+      {{"--format", "jsnol"}, "did you mean jsonl?"},  // swapped letters are one typo
+      {{"--mode", "lcoal"}, "did you mean local?"},
       {{"--layout", "pg"}, "is not one of auto, page, strip"},
       {{"--provider", "grok"}, "did you mean groq?"},
       {{"--timeout", "nan"}, "'nan' is not a number in [0.1, 3600]"},

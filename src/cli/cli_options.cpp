@@ -6,7 +6,6 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "crossocr/alignment.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -68,12 +67,27 @@ CLI::Validator utf8_text() {
       "");
 }
 
+// Edits between a typed word and a name, two swapped neighbours counting as one edit (the
+// commonest typo: "jsnol" is one from "jsonl", two from "json").
+std::size_t typo_distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
 // " (did you mean NAME?)" for the name of `names` within two edits of `text`, else nothing.
 std::string did_you_mean(const std::string& text, const std::vector<std::string>& names) {
   std::size_t best = std::string::npos;
   std::string nearest;
   for (const std::string& name : names) {
-    const std::size_t d = edit_distance(text, name);
+    const std::size_t d = typo_distance(text, name);
     if (d < best) best = d, nearest = name;
   }
   return best <= 2 ? " (did you mean " + nearest + "?)" : "";
