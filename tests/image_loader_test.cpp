@@ -262,9 +262,33 @@ TEST(ImageLoader, PngAndJpegDecodeToLeptonicasPixels) {
   }
 }
 
-// Damaged PNGs and JPEGs are refused with crossocr's one cause; libpng's and libjpeg's own lines
-// ("libpng error: ...", "Corrupt JPEG data: ...") no longer reach standard error beside it.
-TEST(ImageLoader, DamagedPngAndJpegAddNothingToStandardError) {
+// An uncompressed 8-bit grey TIFF with its directory first (as PIL writes them), so that a copy
+// cut short keeps its header and loses pixel rows.
+std::vector<std::uint8_t> grey_tiff_directory_first(int width, int height) {
+  std::vector<std::uint8_t> tiff = {'I', 'I', 42, 0, 8, 0, 0, 0};
+  const auto put16 = [&](int v) { tiff.push_back(v & 0xFF), tiff.push_back((v >> 8) & 0xFF); };
+  const auto put32 = [&](int v) { put16(v & 0xFFFF), put16((v >> 16) & 0xFFFF); };
+  const std::vector<std::pair<int, int>> tags = {{256, width}, {257, height}, {258, 8}, {259, 1}, {262, 1},
+                                                 {273, 8 + 2 + 9 * 12 + 4}, {277, 1}, {278, height},
+                                                 {279, width * height}};
+  put16(static_cast<int>(tags.size()));
+  for (const auto& [tag, value] : tags) {
+    put16(tag);
+    put16(4);  // LONG
+    put32(1);
+    put32(value);
+  }
+  put32(0);
+  for (int i = 0; i < width * height; ++i) tiff.push_back(static_cast<std::uint8_t>(i % 7 == 0 ? 0 : 255));
+  return tiff;
+}
+
+// Damaged PNGs, JPEGs and TIFFs are refused with crossocr's one cause; libpng's, libjpeg's and
+// Leptonica's own lines ("libpng error: ...", "Corrupt JPEG data: ...", "Bad file: amount too
+// big") no longer reach standard error beside it.
+TEST(ImageLoader, DamagedImagesAddNothingToStandardError) {
+  const std::vector<std::uint8_t> tiff = grey_tiff_directory_first(64, 32);
+  ASSERT_TRUE(decode_image(tiff).ok()) << decode_image(tiff).status.message();
   const std::vector<std::uint8_t> png = bytes_of(kSeedStrip);
   std::vector<std::uint8_t> jpeg;
   ASSERT_TRUE(cv::imencode(".jpg", cv::imread(kSeedStrip, cv::IMREAD_COLOR), jpeg));
@@ -278,13 +302,15 @@ TEST(ImageLoader, DamagedPngAndJpegAddNothingToStandardError) {
   std::vector<std::uint8_t> stray_marker = jpeg;  // a header scribbled over: "Bogus marker length"
   stray_marker[4] = stray_marker[5] = 0;
   damaged.push_back(stray_marker);
+  // Its rows cut off: Leptonica fills them with black and returns the image, which was then read.
+  damaged.emplace_back(tiff.begin(), tiff.begin() + static_cast<std::ptrdiff_t>(tiff.size() / 2));
   ::testing::internal::CaptureStderr();
   std::vector<std::string> causes;
   for (const auto& bytes : damaged) causes.push_back(decode_image(bytes).status.message());
   const std::string printed = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(printed, "");
   for (std::size_t i = 0; i < causes.size(); ++i) {
-    EXPECT_NE(causes[i].find(i < 2 ? "PNG" : "JPEG"), std::string::npos) << i << ": " << causes[i];
+    EXPECT_NE(causes[i].find(i < 2 ? "PNG" : i < 5 ? "JPEG" : "TIFF"), std::string::npos) << i << ": " << causes[i];
     EXPECT_NE(causes[i].find("corrupt or truncated"), std::string::npos) << i << ": " << causes[i];
   }
 }

@@ -23,7 +23,7 @@ void silence_decoder_chatter() {
   // Leptonica and OpenCV print their own complaints on stderr; ours name the file instead.
   static std::once_flag once;
   std::call_once(once, [] {
-    setMsgSeverity(L_SEVERITY_NONE);
+    keep_leptonica_quiet();
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   });
 }

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 
 namespace crossocr {
@@ -93,7 +94,27 @@ int orientation_in_exif(const std::uint8_t* exif, std::size_t size) {
   return 1;
 }
 
+// Leptonica's lines that bypass its severity setting ("Bad file: amount too big" when a TIFF's
+// strips run past the data), counted per decoding thread instead of printed.
+thread_local int leptonica_complaints = 0;
+
+void count_leptonica_complaint(const char* /*line*/) { ++leptonica_complaints; }
+
+// Leptonica's decode of `bytes`, empty when it complained on the way: it fills strips it could not
+// read with black and returns the image, which would then be read as text.
+PixPtr leptonica_decode(const std::function<PIX*()>& decode) {
+  const int before = leptonica_complaints;
+  PixPtr pix(decode());
+  if (leptonica_complaints != before) pix.reset();
+  return pix;
+}
+
 }  // namespace
+
+void keep_leptonica_quiet() {
+  setMsgSeverity(L_SEVERITY_NONE);
+  leptSetStderrHandler(count_leptonica_complaint);
+}
 
 int exif_orientation(std::span<const std::uint8_t> bytes) {
   if (bytes.size() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8) return 1;
@@ -145,14 +166,14 @@ cv::Mat decode_pixels(std::span<const std::uint8_t> bytes) {
   if (has_jpeg_signature(bytes)) {
     bgr = decode_jpeg(bytes);
   } else {
-    PixPtr pix(pixReadMem(bytes.data(), bytes.size()));
+    const PixPtr pix = leptonica_decode([&] { return pixReadMem(bytes.data(), bytes.size()); });
     bgr = bgr_from_pix(pix.get());
   }
   return bgr.empty() ? bgr : apply_orientation(bgr, exif_orientation(bytes));
 }
 
 cv::Mat decode_tiff_page(std::span<const std::uint8_t> bytes, int index) {
-  PixPtr pix(pixReadMemTiff(bytes.data(), bytes.size(), index));
+  const PixPtr pix = leptonica_decode([&] { return pixReadMemTiff(bytes.data(), bytes.size(), index); });
   return bgr_from_pix(pix.get());
 }
 

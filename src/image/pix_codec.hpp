@@ -12,6 +12,10 @@
 
 namespace crossocr {
 
+// Leptonica prints nothing from here on (crossocr's own line names the file instead), and a
+// decode during which it would have complained gives no image. Process-wide; call before decoding.
+void keep_leptonica_quiet();
+
 // 8-bit BGR, whatever the file held: grey, 1-bit, colour-mapped, 16-bit (scaled down), or with
 // alpha (flattened onto white, what a viewer shows behind a transparent ground and what
 // Tesseract expects around dark text). A JPEG is turned upright by its EXIF orientation.
