@@ -545,6 +545,15 @@ TEST(Cli, OptionMistakesGiveOneLineThatNamesTheFix) {
   }
 }
 
+// A key typed into a mistyped flag (`--key=...`) is not echoed in the error that names the flag.
+TEST(Cli, AMistypedFlagsValueIsNotEchoed) {
+  const auto r = run_cli({"--key=gsk_secret_typed_by_mistake", "--api-key-fil=/tmp/k", kSeedStrip});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.find("gsk_secret_typed_by_mistake"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--key=[value not shown]"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
 // Text sent to the provider inside JSON must be UTF-8: a bad byte is a usage error naming the
 // option, from a flag, the environment or the config file alike, not a failed reading per image
 // or an abort.

@@ -16,6 +16,7 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <regex>
 #include <sstream>
 
 namespace crossocr::cli {
@@ -559,9 +560,12 @@ ParseOutcome parse_command_line(int argc, const char* const* argv) {
   add_calibrate_command(app, o, pending);
   add_adapt_command(app, o, pending);
 
-  // One line a person can act on, not CLI11's two.
+  // One line a person can act on, not CLI11's two. A mistyped flag's value is not echoed: in
+  // `--key=gsk_...` it is a secret.
   app.failure_message([](const CLI::App*, const CLI::Error& e) {
-    return "crossocr: " + std::string(e.what()) + " (see crossocr --help)\n";
+    static const std::regex flag_value("(--?[A-Za-z][A-Za-z0-9_-]*)=\\S+");
+    return "crossocr: " + std::regex_replace(std::string(e.what()), flag_value, "$1=[value not shown]") +
+           " (see crossocr --help)\n";
   });
   try {
     app.parse(argc, argv);
