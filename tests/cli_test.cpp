@@ -498,6 +498,32 @@ TEST(Cli, AnEvalReportThatCannotBeWrittenExitsThreeAndSaysWhy) {
             std::string::npos) << r.err;
 }
 
+// A labels.tsv may name any file: a missing one and one that is no image are said on standard
+// error, and the HTML report embeds images only (not a key file a label points at); a label with
+// an unknown escape is an error naming its line.
+TEST(Cli, EvalSaysWhatItCouldNotReadAndItsReportEmbedsOnlyImages) {
+  ScratchDir dir;
+  std::filesystem::create_directories(dir.path() / "set");
+  std::filesystem::copy_file(kSeedStrip, dir.path() / "set" / "zguvu.png");
+  const std::string key = dir.write("key.txt", std::string("gsk_do_not_embed_me\n"));
+  // The strip labelled wrongly, so that the report shows (and embeds) it.
+  dir.write("set/labels.tsv", "zguvu.png\tZGUVX\nmissing.png\tABC\n" + key + "\tX\n");
+  const auto r = run_cli({"eval", dir.file("set"), "--no-store", "--report", dir.file("report")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("crossocr: set (local): missing.png: no such file"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("crossocr: set (local): " + key + ": not an image"), std::string::npos) << r.err;
+  const std::vector<std::uint8_t> bytes = testing::read_bytes(dir.file("report/report.html"));
+  const std::string html(bytes.begin(), bytes.end());
+  EXPECT_EQ(html.find("Z3NrX2RvX25vdF9lbWJlZF9tZQ"), std::string::npos);  // the key's base64
+  EXPECT_EQ(html.find("data:image/png;base64,c2"), std::string::npos);
+  EXPECT_NE(html.find("data:image/png;base64,iVBORw0KGgo"), std::string::npos) << "the seed strip is shown";
+
+  dir.write("set/labels.tsv", "zguvu.png\tZGUVU\nzguvu.png\tA\\qB\n");
+  const auto typo = run_cli({"eval", dir.file("set"), "--no-store"});
+  EXPECT_EQ(typo.exit_code, 3) << typo.err;
+  EXPECT_NE(typo.err.find("labels.tsv line 2: unknown escape \\q"), std::string::npos) << typo.err;
+}
+
 // Opening an input for writing would empty it before it is read.
 TEST(Cli, AnOutputThatNamesAnInputIsRefusedAndTheInputKept) {
   ScratchDir dir;

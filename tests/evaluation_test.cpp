@@ -36,6 +36,8 @@ std::string make_set(const ScratchDir& dir, bool case_sensitive = true) {
 
 TEST(Evaluation, LabelsAreUnescaped) {
   EXPECT_EQ(unescape_label("a\\nb\\tc\\\\d"), "a\nb\tc\\d");
+  EXPECT_THROW(unescape_label("A\\qB"), ConfigError);  // a typo, not "AqB"
+  EXPECT_THROW(unescape_label("ZGUVU\\"), ConfigError);
   ScratchDir dir;
   const LabelledSet set = load_labelled_set(make_set(dir));
   EXPECT_EQ(set.name, "tiny");

@@ -22,10 +22,11 @@ struct LabelledSet {
   std::vector<std::pair<std::string, std::string>> items;  // file (relative to dir), expected
 };
 
-// Throws ConfigError when the folder has no readable labels.tsv.
+// Throws ConfigError when the folder has no readable labels.tsv, or a label with an unknown escape
+// (naming its line).
 LabelledSet load_labelled_set(const std::string& dir);
 
-// Undoes the labels.tsv escapes.
+// Undoes the labels.tsv escapes (\n, \t, \\); throws ConfigError on any other backslash.
 std::string unescape_label(std::string_view text);
 
 // One image of one set read in one mode.

@@ -62,6 +62,19 @@ void prepare_report_dir(const std::string& dir) {
   if (access(dir.c_str(), W_OK) != 0) throw ConfigError("cannot write --report " + dir + ": " + std::strerror(errno));
 }
 
+// Images that could not be read count as failures in the figures; they are also said on standard
+// error as a reading batch says them (a missing file in labels.tsv was seen only in the report).
+void say_failures(const EvalReport& report) {
+  constexpr std::size_t kShown = 10;
+  std::size_t failed = 0;
+  for (const EvalRow& row : report.rows) {
+    if (row.failed && ++failed <= kShown) report_problem(row.set + " (" + row.mode + "): " + row.file + ": " + row.error);
+  }
+  if (failed > kShown) {
+    report_problem(std::to_string(failed - kShown) + " more images could not be read (the report's rows say why)");
+  }
+}
+
 }  // namespace
 
 int run_eval(CliOptions& options) {
@@ -83,6 +96,7 @@ int run_eval(CliOptions& options) {
                                        // Cached readings still count: a comparison re-runs offline.
                                        report_problem(problem + "; remote readings come from the cache only");
                                      });
+  say_failures(report);
   if (!options.report_dir.empty()) {
     const std::filesystem::path dir(options.report_dir);
     write_file(dir / "report.json", report_json(report));

@@ -217,17 +217,30 @@ std::pair<std::string, std::string> marked_difference(const std::string& expecte
   return {e, g};
 }
 
+// The MIME type of an image a browser shows, by its first bytes; "" for anything else.
+std::string shown_image_type(const std::vector<std::uint8_t>& bytes) {
+  const auto starts = [&](std::string_view magic, std::size_t at = 0) {
+    return bytes.size() >= at + magic.size() &&
+           std::equal(magic.begin(), magic.end(), bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                      [](char m, std::uint8_t b) { return static_cast<std::uint8_t>(m) == b; });
+  };
+  if (starts("\x89PNG\r\n\x1a\n")) return "image/png";
+  if (starts("\xff\xd8\xff")) return "image/jpeg";
+  if (starts("GIF87a") || starts("GIF89a")) return "image/gif";
+  if (starts("RIFF") && starts("WEBP", 8)) return "image/webp";
+  if (starts("BM")) return "image/bmp";
+  return "";
+}
+
+// A labels.tsv may name any file: only an image (by its bytes, not its name) is embedded, so that a
+// report never carries a key file or other text a set's labels point at.
 std::string image_data_url(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return {};
   const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
   if (bytes.size() > (2u << 20)) return {};  // a report is for looking at, not a copy of the set
-  std::string ext = std::filesystem::path(path).extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const std::string mime = ext == ".jpg" || ext == ".jpeg" ? "image/jpeg"
-                           : ext == ".gif"                  ? "image/gif"
-                           : ext == ".webp"                 ? "image/webp"
-                                                            : "image/png";
+  const std::string mime = shown_image_type(bytes);
+  if (mime.empty()) return {};
   return "data:" + mime + ";base64," + remote::base64_encode(bytes);
 }
 

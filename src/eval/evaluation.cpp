@@ -122,12 +122,17 @@ SetModeMetrics read_set(const LabelledSet& set, Mode mode, Reader& reader,
 std::string unescape_label(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\' && i + 1 < text.size()) {
-      const char c = text[++i];
-      out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
-    } else {
+    if (text[i] != '\\') {
       out += text[i];
+      continue;
     }
+    // Anything else after a backslash is a typo that would silently change the expected text.
+    if (i + 1 == text.size()) throw ConfigError("a \\ ends the text (write \\\\ for a backslash)");
+    const char c = text[++i];
+    if (c != 'n' && c != 't' && c != '\\') {
+      throw ConfigError(std::string("unknown escape \\") + c + " (only \\n, \\t and \\\\ are escapes)");
+    }
+    out += c == 'n' ? '\n' : c == 't' ? '\t' : '\\';
   }
   return out;
 }
@@ -168,11 +173,17 @@ LabelledSet load_labelled_set(const std::string& dir) {
   std::ifstream labels(std::filesystem::path(dir) / "labels.tsv");
   if (!labels) throw ConfigError(dir + ": no labels.tsv (a set is a folder with labels.tsv)");
   if (labels.peek() == 0xEF) labels.ignore(3);  // a UTF-8 byte-order mark (0xEF 0xBB 0xBF) is no file name
+  int number = 0;
   for (std::string line; std::getline(labels, line);) {
+    ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     const auto tab = line.find('\t');
     if (line.empty() || tab == std::string::npos) continue;
-    set.items.emplace_back(line.substr(0, tab), unescape_label(line.substr(tab + 1)));
+    try {
+      set.items.emplace_back(line.substr(0, tab), unescape_label(line.substr(tab + 1)));
+    } catch (const ConfigError& e) {
+      throw ConfigError(dir + "/labels.tsv line " + std::to_string(number) + ": " + e.what());
+    }
   }
   if (set.items.empty()) throw ConfigError(dir + "/labels.tsv: no `file<TAB>text` lines");
   read_dataset_json(dir, set);
