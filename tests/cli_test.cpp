@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <nlohmann/json.hpp>
@@ -388,6 +389,46 @@ TEST(CliRemoteCache, ACorruptCacheIsSetAsideAndRebuilt) {
   EXPECT_TRUE(second.err.empty()) << second.err;
   EXPECT_TRUE(nlohmann::json::parse(second.out)["remote"]["from_cache"].get<bool>()) << second.out;
   EXPECT_EQ(server.received().size(), 1u);
+}
+
+// A cache whose header is whole opens, and then failed every query in silence: a damaged page, a
+// readings table of another shape. Each is set aside like a file that is no database; a cache
+// that cannot be made at all is said once.
+TEST(CliRemoteCache, ADamagedPageOrAForeignTableIsSetAsideAndAnUnmakeableCacheIsSaid) {
+  testing::FakeProvider server;
+  ScratchDir dir;
+  setenv("CROSSOCR_TEST_KEY", "gsk_cache_test", 1);
+  const auto remote_run = [&](const std::string& cache) {
+    return run_cli({"--mode", "remote", "--base-url", server.base_url(), "--api-key-env", "CROSSOCR_TEST_KEY",
+                    "--cache-file", cache, "--format", "jsonl", kSeedStrip});
+  };
+  const std::string damaged = dir.file("damaged.sqlite");
+  ASSERT_EQ(remote_run(damaged).exit_code, 0);
+  {
+    std::vector<std::uint8_t> bytes = testing::read_bytes(damaged);
+    ASSERT_GE(bytes.size(), 8192u) << "a header page and the table's";
+    for (std::size_t i = 4096; i < 8192; ++i) bytes[i] = static_cast<std::uint8_t>(i * 7919 % 251);
+    dir.write("damaged.sqlite", bytes);
+  }
+  const std::string foreign = dir.file("foreign.sqlite");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(foreign.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE readings(a INTEGER)", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  for (const std::string& cache : {damaged, foreign}) {
+    SCOPED_TRACE(cache);
+    const auto first = remote_run(cache);
+    const auto second = remote_run(cache);
+    EXPECT_EQ(first.exit_code, 0) << first.err;
+    EXPECT_NE(first.err.find("set aside as " + cache + ".unreadable"), std::string::npos) << first.err;
+    EXPECT_TRUE(second.err.empty()) << second.err;
+    EXPECT_TRUE(nlohmann::json::parse(second.out)["remote"]["from_cache"].get<bool>()) << second.out;
+  }
+  const auto unmakeable = remote_run("/proc/crossocr-cache.sqlite");
+  unsetenv("CROSSOCR_TEST_KEY");
+  EXPECT_EQ(unmakeable.exit_code, 0) << unmakeable.err;
+  EXPECT_NE(unmakeable.err.find("cannot open cache /proc/crossocr-cache.sqlite"), std::string::npos) << unmakeable.err;
+  EXPECT_NE(unmakeable.err.find("readings are not cached"), std::string::npos) << unmakeable.err;
 }
 
 // Local mode flags too: a blank image is read as nothing, with no confidence, flagged with the

@@ -76,9 +76,29 @@ std::optional<Reading> ReadingCache::find(const std::string& key) {
   }
 }
 
+std::string ReadingCache::damage() {
+  // A table of another shape opens and then fails every query: every image would be sent again.
+  if (Statement shape(db_, "SELECT key, reading, created FROM readings LIMIT 0"); shape.stmt == nullptr) {
+    return std::string("its readings table is not crossocr's (") + sqlite3_errmsg(db_) + ")";
+  }
+  // A damaged page past the header opens too. quick_check reads every page once: milliseconds
+  // for a cache of thousands of readings, once a run.
+  Statement check(db_, "PRAGMA quick_check");
+  if (check.stmt == nullptr || sqlite3_step(check.stmt) != SQLITE_ROW) return sqlite3_errmsg(db_);
+  const auto* verdict = reinterpret_cast<const char*>(sqlite3_column_text(check.stmt, 0));
+  const std::string said = verdict ? verdict : "";
+  return said == "ok" ? "" : "it is damaged (" + said + ")";
+}
+
 std::string ReadingCache::repair(const std::string& path) {
   std::string error;
-  if (open(path, &error) || !std::filesystem::exists(path)) return {};
+  const bool existed = std::filesystem::exists(path);
+  if (auto cache = open(path, &error)) {
+    const std::string damage = cache->damage();
+    if (damage.empty()) return {};
+    error = "cannot use cache " + path + ": " + damage;
+  }
+  if (!existed) return error + "; readings are not cached";  // it could not even be made
   const std::string aside = path + ".unreadable";
   std::error_code ec;
   std::filesystem::rename(path, aside, ec);

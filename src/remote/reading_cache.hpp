@@ -23,15 +23,18 @@ class ReadingCache {
   ReadingCache(const ReadingCache&) = delete;
   ReadingCache& operator=(const ReadingCache&) = delete;
 
-  // Opens the cache at `path` once; if that fails on a file that is there (corrupt, not a
-  // database), moves it aside and starts a new one. Returns what happened, for the user to be
-  // told once; empty when the cache opened as it was.
+  // Opens the cache at `path` once and checks it; if it cannot be used (not a database, a damaged
+  // page, a table of another shape), moves it aside and starts a new one. Returns what happened,
+  // for the user to be told once (also when no cache could be made there); empty when the cache
+  // was whole.
   static std::string repair(const std::string& path);
 
   std::optional<Reading> find(const std::string& key);
   void store(const std::string& key, const Reading& reading);
 
  private:
+  // Why the open cache cannot be used, "" when it can.
+  std::string damage();
   explicit ReadingCache(sqlite3* db) : db_(db) {}
   sqlite3* db_;
 };
