@@ -241,6 +241,68 @@ TEST_F(RemoteEngineTest, ResponsesAreReadUpToASizeBound) {
   EXPECT_NE(r.status.message().find("larger than 4096 bytes"), std::string::npos) << r.status.message();
 }
 
+// An endpoint that answered, if not wholly, is there: an answer cut short fails its own image
+// (after its retries) and the next image is still sent. Only an endpoint that cannot be reached
+// ends the remote side for the batch.
+TEST_F(RemoteEngineTest, AnAnswerCutShortFailsOnlyItsImage) {
+  server.script({Reply{200, testing::seed_response_body(), {}, {}, true}, Reply{200, testing::seed_response_body()}});
+  RemoteOptions o = options_for(server);
+  o.retries = 0;
+  auto gate = std::make_shared<RemoteGate>();
+  RemoteEngine engine(o, gate);
+  const Reading cut = engine.read(seed);
+  EXPECT_EQ(cut.status.code(), StatusCode::kRemoteTransient) << cut.status.message();
+  EXPECT_NE(cut.status.message().find("an incomplete answer from"), std::string::npos) << cut.status.message();
+  EXPECT_TRUE(gate->tripped().ok()) << gate->tripped().message();
+  EXPECT_EQ(engine.read(seed).text, "ZGUVU");
+  EXPECT_EQ(server.received().size(), 2u);
+}
+
+// More than can be kept (a body over the bound, a header over libcurl's) will be as much again.
+TEST_F(RemoteEngineTest, AnAnswerTooLargeToKeepIsNotRetried) {
+  server.script({Reply{200, testing::answer_body(std::string(20000, 'A'))}});
+  RemoteOptions o = options_for(server);
+  o.max_response_bytes = 4096;
+  o.retries = 2;
+  RemoteEngine engine(o);
+  EXPECT_NE(engine.read(seed).status.message().find("larger than 4096 bytes"), std::string::npos);
+  EXPECT_EQ(server.received().size(), 1u);
+
+  FakeProvider headers;
+  headers.script({Reply{200, testing::seed_response_body(), {{"x-padding", std::string(300000, 'p')}}}});
+  RemoteEngine engine2(options_for(headers));
+  const Reading r = engine2.read(seed);
+  EXPECT_NE(r.status.message().find("a response header over libcurl's 100 KB limit"), std::string::npos)
+      << r.status.message();
+  EXPECT_EQ(headers.received().size(), 1u);
+}
+
+// A provider that answers 429 image after image, Retry-After and all, has a quota spent: after
+// three images in a row the rest of the batch is not sent (it stretched a batch by the wait times
+// every image). An answer between breaks the run.
+TEST_F(RemoteEngineTest, RateLimitsForThreeImagesInARowEndTheRemoteSide) {
+  const Reply limited{429, groq_error_body("Rate limit reached", "tokens", "rate_limit_exceeded"),
+                      {{"retry-after-ms", "10"}}};
+  server.script({limited, limited, Reply{200, testing::seed_response_body()}, limited});
+  RemoteOptions o = options_for(server);
+  o.retries = 1;
+  auto gate = std::make_shared<RemoteGate>();
+  RemoteEngine engine(o, gate);
+  EXPECT_FALSE(engine.read(seed).ok());          // 2 requests, rate limited
+  EXPECT_EQ(engine.read(seed).text, "ZGUVU");    // answered: the run is broken
+  EXPECT_FALSE(engine.read(seed).ok());
+  EXPECT_FALSE(engine.read(seed).ok());
+  EXPECT_TRUE(gate->tripped().ok());
+  const Reading third = engine.read(seed);
+  EXPECT_EQ(third.status.code(), StatusCode::kRemoteUnavailable) << third.status.message();
+  EXPECT_NE(third.status.message().find("rate limited: HTTP 429"), std::string::npos) << third.status.message();
+  EXPECT_FALSE(gate->tripped().ok());
+  const std::size_t sent = server.received().size();
+  EXPECT_EQ(sent, 2u + 1u + 2u + 2u + 2u);
+  EXPECT_FALSE(engine.read(seed).ok());
+  EXPECT_EQ(server.received().size(), sent);  // nothing more is sent
+}
+
 TEST_F(RemoteEngineTest, WrappedAnswersComeBackClean) {
   server.script({Reply{200, testing::answer_body("The text in the image is: \"ZGUVU\".")}});
   RemoteEngine engine(options_for(server));

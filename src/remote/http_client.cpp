@@ -107,7 +107,11 @@ HttpResponse HttpClient::post(const HttpRequest& request) {
     response.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
     response.connect_failed = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
                               rc == CURLE_COULDNT_RESOLVE_PROXY;
-    if (response.too_large) {
+    // libcurl refuses a header line over its 100 KB limit as "Out of memory" (CURLE_OUT_OF_MEMORY).
+    if (rc == CURLE_OUT_OF_MEMORY && !response.too_large) {
+      response.too_large = true;
+      response.transport_error = "a response header over libcurl's 100 KB limit";
+    } else if (response.too_large) {
       response.transport_error = "response larger than " +
                                  std::to_string(request.max_response_bytes) + " bytes";
     } else if (response.timed_out) {

@@ -24,11 +24,13 @@ struct HttpResponse {
   std::string body;
   std::string transport_error;                 // set when no complete answer arrived
   bool timed_out = false;
-  bool too_large = false;                      // the body passed max_response_bytes
+  bool too_large = false;                      // the body passed max_response_bytes, or a header libcurl's limit
   bool connect_failed = false;                 // refused, or the host has no address
   double elapsed_ms = 0.0;
 
   bool transport_ok() const { return transport_error.empty(); }
+  // The endpoint answered, if not wholly: a status line came, or more than could be kept.
+  bool heard_back() const { return status != 0 || too_large; }
 };
 
 class HttpClient {

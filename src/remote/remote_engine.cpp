@@ -140,6 +140,16 @@ void RemoteGate::reset() {
   fault_ = Status();
 }
 
+bool RemoteGate::note_rate_limited() {
+  std::lock_guard lock(mutex_);
+  return ++rate_limited_in_a_row_ >= kRateLimitedImages;
+}
+
+void RemoteGate::note_answered() {
+  std::lock_guard lock(mutex_);
+  rate_limited_in_a_row_ = 0;
+}
+
 Status RemoteGate::tripped() const {
   std::lock_guard lock(mutex_);
   return fault_;
@@ -184,8 +194,10 @@ struct RemoteEngine::Impl {
 
       std::string failure;
       if (!response.transport_ok()) {
-        failure = "no answer from " + endpoint() + ": " + response.transport_error;
+        failure = (response.heard_back() ? "an incomplete answer from " : "no answer from ") + endpoint() + ": " +
+                  response.transport_error;
       } else if (response.status == 200) {
+        gate->note_answered();
         attempt.answer = remote::parse_answer(response.body);
         if (attempt.answer.error.empty()) return attempt;
         attempt.status = Status(StatusCode::kEngine, attempt.answer.error);  // complete but unusable: not retried
@@ -207,7 +219,9 @@ struct RemoteEngine::Impl {
         }
       }
 
-      const bool retryable = !response.transport_ok() || remote::is_retryable_status(response.status);
+      // More than can be kept will be as much again: not retried.
+      const bool retryable = (!response.transport_ok() && !response.too_large) ||
+                             remote::is_retryable_status(response.status);
       const bool allowed = remote::server_says_retry(response.headers).value_or(retryable);
       // An endpoint that refuses connections is down, not busy: one quick second try, no storm.
       const int budget = response.connect_failed ? std::min(options.retries, 1) : options.retries;
@@ -216,10 +230,20 @@ struct RemoteEngine::Impl {
                                 failure + (attempt.requests > 1
                                                ? " (after " + std::to_string(attempt.requests) + " attempts)"
                                                : ""));
-        if (!response.transport_ok()) {
-          // An endpoint that cannot be reached will not be reached for the next image either.
+        if (!response.transport_ok() && !response.heard_back()) {
+          // An endpoint that cannot be reached will not be reached for the next image either; one
+          // that answered, if not wholly, may answer the next image whole.
           attempt.status = Status(StatusCode::kRemoteUnavailable,
                                   "remote endpoint unavailable: " + attempt.status.message());
+          gate->trip(attempt.status);
+        } else if (response.status == 429 && gate->note_rate_limited()) {
+          // Retry-After honoured for image after image is a quota, not a burst: waiting out every
+          // image would stretch the batch by the wait times the images.
+          attempt.status = Status(StatusCode::kRemoteUnavailable,
+                                  "rate limited: " + attempt.status.message() + ", for " +
+                                      std::to_string(RemoteGate::kRateLimitedImages) +
+                                      " images in a row; the rest of the batch is not sent (try later, or "
+                                      "lower --remote-rate)");
           gate->trip(attempt.status);
         }
         return attempt;

@@ -32,6 +32,11 @@ class RemoteGate {
   Status tripped() const;  // the fault, or ok
   // Forgets the fault: a new batch tries the remote side again.
   void reset();
+  // An image given up on because the provider kept answering 429: true when that has happened to
+  // kRateLimitedImages images in a row, none answered between (a quota, not a burst).
+  bool note_rate_limited();
+  void note_answered();  // an answer came: the run of rate-limited images is broken
+  static constexpr int kRateLimitedImages = 3;
 
  private:
   mutable std::mutex mutex_;
@@ -39,6 +44,7 @@ class RemoteGate {
   std::chrono::steady_clock::duration spacing_{};     // between two requests' starts
   std::chrono::steady_clock::time_point next_slot_{};  // the earliest start of the next request
   Status fault_;
+  int rate_limited_in_a_row_ = 0;
 };
 
 class RemoteEngine : public Engine {
