@@ -599,6 +599,7 @@ TEST(Cli, OptionMistakesGiveOneLineThatNamesTheFix) {
       {{"--temperature", "-0.5"}, "is not a number in [0, 2]"},
       {{"--max-pixels", "-1"}, "is not a whole number of at least 1"},
       {{"--max-file-bytes", "0"}, "is not a whole number of at least 1"},
+      {{"--max-pixels", "18446744073709551616"}, "is over the largest number taken"},
   };
   for (const auto& [flags, hint] : mistakes) {
     std::vector<std::string> args = flags;
@@ -610,6 +611,17 @@ TEST(Cli, OptionMistakesGiveOneLineThatNamesTheFix) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_TRUE(r.out.empty());
   }
+}
+
+// A problem is one line on standard error, whatever the file's name holds: a line break and an
+// escape sequence are shown, not obeyed.
+TEST(Cli, AProblemWithAFileNamedWithALineBreakIsStillOneLine) {
+  ScratchDir dir;
+  const std::string odd = dir.write("bad\nname\x1b[31m.png", std::string("not a picture"));
+  const auto r = run_cli({odd, kSeedStrip});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("bad\\nname\\x1b[31m.png: not an image"), std::string::npos) << r.err;
 }
 
 // A key typed into a mistyped flag (`--key=...`) is not echoed in the error that names the flag.

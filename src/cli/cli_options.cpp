@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -143,6 +144,11 @@ CLI::Validator positive_whole_number() {
         });
         if (!digits || text.find_first_not_of('0') == std::string::npos) {
           return "'" + text + "' is not a whole number of at least 1";
+        }
+        std::uint64_t value = 0;  // too large to hold would be read as no limit at all
+        if (std::from_chars(text.data(), text.data() + text.size(), value).ec != std::errc()) {
+          return "'" + text + "' is over the largest number taken, " +
+                 std::to_string(std::numeric_limits<std::uint64_t>::max());
         }
         return {};
       },
