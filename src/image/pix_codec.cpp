@@ -100,8 +100,8 @@ thread_local int leptonica_complaints = 0;
 
 void count_leptonica_complaint(const char* /*line*/) { ++leptonica_complaints; }
 
-// Leptonica's decode of `bytes`, empty when it complained on the way: it fills strips it could not
-// read with black and returns the image, which would then be read as text.
+// What `decode` (a Leptonica call) gives, or nothing when Leptonica complained on the way: it fills
+// strips it could not read with black and returns the image, which would then be read as text.
 PixPtr leptonica_decode(const std::function<PIX*()>& decode) {
   const int before = leptonica_complaints;
   PixPtr pix(decode());
