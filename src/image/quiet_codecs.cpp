@@ -91,7 +91,9 @@ bool has_png_signature(std::span<const std::uint8_t> bytes) {
 }
 
 bool has_jpeg_signature(std::span<const std::uint8_t> bytes) {
-  return bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+  // The start-of-image marker alone, as Leptonica tells a JPEG: whatever it would hand to libjpeg
+  // comes here instead.
+  return bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8;
 }
 
 cv::Size png_size(std::span<const std::uint8_t> bytes) {
