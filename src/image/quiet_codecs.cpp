@@ -139,52 +139,56 @@ cv::Mat decode_png(std::span<const std::uint8_t> bytes) {
   return channels == 4 ? flattened_onto_white(decoding->pixels) : decoding->pixels;
 }
 
-cv::Size jpeg_size(std::span<const std::uint8_t> bytes) {
-  if (!has_jpeg_signature(bytes)) return {};
-  const auto decoding = std::make_unique<JpegDecoding>();
-  prepare_jpeg(*decoding);
-  jpeg_decompress_struct& info = decoding->info;
-  if (setjmp(decoding->jump)) {
+namespace {
+
+// The header (and with `pixels`, the image) of a JPEG into `decoding`; false when libjpeg gave up
+// or, while reading rows, complained. One function for both: the jump back must land in a frame
+// that is still there.
+bool read_jpeg(std::span<const std::uint8_t> bytes, JpegDecoding& decoding, bool pixels) {
+  prepare_jpeg(decoding);
+  jpeg_decompress_struct& info = decoding.info;
+  if (setjmp(decoding.jump)) {
     jpeg_destroy_decompress(&info);
-    return {};
+    return false;
   }
   jpeg_create_decompress(&info);
   jpeg_mem_src(&info, bytes.data(), static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(&info, TRUE);
-  const cv::Size size(static_cast<int>(info.image_width), static_cast<int>(info.image_height));
+  if (pixels) {
+    const bool cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
+    info.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_BGR;
+    jpeg_start_decompress(&info);
+    decoding.pixels.create(static_cast<int>(info.output_height), static_cast<int>(info.output_width),
+                           CV_8UC(info.output_components));
+    while (info.output_scanline < info.output_height) {
+      JSAMPROW row = decoding.pixels.ptr(static_cast<int>(info.output_scanline));
+      // Damaged data decodes to grey or smeared blocks where text may have been: refused, as
+      // Leptonica refuses it (a complaint after the last row, about the end marker, is not).
+      if (jpeg_read_scanlines(&info, &row, 1) != 1 || decoding.errors.num_warnings > 0) {
+        jpeg_destroy_decompress(&info);
+        return false;
+      }
+    }
+    jpeg_finish_decompress(&info);
+  }
   jpeg_destroy_decompress(&info);
-  return size;
+  return true;
+}
+
+}  // namespace
+
+cv::Size jpeg_size(std::span<const std::uint8_t> bytes) {
+  if (!has_jpeg_signature(bytes)) return {};
+  const auto decoding = std::make_unique<JpegDecoding>();
+  if (!read_jpeg(bytes, *decoding, /*pixels=*/false)) return {};
+  return {static_cast<int>(decoding->info.image_width), static_cast<int>(decoding->info.image_height)};
 }
 
 cv::Mat decode_jpeg(std::span<const std::uint8_t> bytes) {
   if (!has_jpeg_signature(bytes)) return {};
   const auto decoding = std::make_unique<JpegDecoding>();
-  prepare_jpeg(*decoding);
-  jpeg_decompress_struct& info = decoding->info;
-  if (setjmp(decoding->jump)) {
-    jpeg_destroy_decompress(&info);
-    return {};
-  }
-  jpeg_create_decompress(&info);
-  jpeg_mem_src(&info, bytes.data(), static_cast<unsigned long>(bytes.size()));
-  jpeg_read_header(&info, TRUE);
-  const bool cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
-  info.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_BGR;
-  jpeg_start_decompress(&info);
-  decoding->pixels.create(static_cast<int>(info.output_height), static_cast<int>(info.output_width),
-                          CV_8UC(info.output_components));
-  while (info.output_scanline < info.output_height) {
-    JSAMPROW row = decoding->pixels.ptr(static_cast<int>(info.output_scanline));
-    // Damaged data decodes to grey or smeared blocks where text may have been: refused, as
-    // Leptonica refuses it (a complaint after the last row, about the end marker, is not).
-    if (jpeg_read_scanlines(&info, &row, 1) != 1 || decoding->errors.num_warnings > 0) {
-      jpeg_destroy_decompress(&info);
-      return {};
-    }
-  }
-  jpeg_finish_decompress(&info);
-  jpeg_destroy_decompress(&info);
-  return cmyk ? bgr_from_inverted_cmyk(decoding->pixels) : decoding->pixels;
+  if (!read_jpeg(bytes, *decoding, /*pixels=*/true)) return {};
+  return decoding->pixels.channels() == 4 ? bgr_from_inverted_cmyk(decoding->pixels) : decoding->pixels;
 }
 
 }  // namespace crossocr
