@@ -496,6 +496,18 @@ TEST(Cli, AnEmptyReadingOfAnImageWithInkSaysWhy) {
   }
 }
 
+// A charset that allows none of the strip's letters leaves nothing to read: the empty reading
+// is flagged at confidence 0, not at the probability its candidates were given (0.888 once).
+TEST(Cli, AnEmptyReadingUnderAnImpossibleCharsetHasNoConfidence) {
+  const auto r = run_cli({"--format", "jsonl", "--charset", "#", kSeedStrip});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = json_lines(r.out);
+  ASSERT_EQ(rows.size(), 1u) << r.out;
+  EXPECT_EQ(rows[0]["text"], "") << rows[0];
+  EXPECT_TRUE(rows[0]["flagged"].get<bool>()) << rows[0];
+  EXPECT_EQ(rows[0]["confidence"].get<double>(), 0.0) << rows[0];
+}
+
 // An unwritable --debug-dir or --report is a configuration error: one line, status 3, no abort.
 TEST(Cli, UnwritableDebugDirAndReportAreConfigurationErrors) {
   ScratchDir dir;

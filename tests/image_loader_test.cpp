@@ -179,6 +179,40 @@ TEST(ImageLoader, FormatsOutsideTheListAreRefusedBeforeDecoding) {
   EXPECT_NE(image.status.message().find("not an image in a format crossocr reads"), std::string::npos);
 }
 
+// Variants of a readable format that the decoder does not take are named as such, not as damage:
+// a user with a float TIFF or a colour-masked BMP has nothing to repair, only to convert.
+TEST(ImageLoader, UnreadVariantsOfReadFormatsSayWhatTheyAre) {
+  ScratchDir dir;
+  const std::string tiff = dir.file("float.tiff");
+  cv::Mat grey = cv::imread(kSeedStrip, cv::IMREAD_GRAYSCALE), float_grey;
+  grey.convertTo(float_grey, CV_32F, 1.0 / 255);
+  ASSERT_TRUE(cv::imwrite(tiff, float_grey));
+  const LoadedImage floats = load_image(tiff);
+  EXPECT_EQ(floats.status.code(), StatusCode::kDecode);
+  EXPECT_EQ(floats.status.message(),
+            "a TIFF of 32 bits per sample (floating-point or 32-bit integer data), which crossocr does not "
+            "decode: it reads 1 to 16 bits per sample");
+
+  // A 32-bit BMP with a BITMAPINFOHEADER and BI_BITFIELDS masks, 8x8 white pixels.
+  std::vector<std::uint8_t> bmp(14 + 40 + 12 + 8 * 8 * 4, 0xff);
+  const auto put = [&](std::size_t at, std::uint32_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i) bmp[at + i] = static_cast<std::uint8_t>(value >> (8 * i));
+  };
+  bmp[0] = 'B';
+  bmp[1] = 'M';
+  put(2, static_cast<std::uint32_t>(bmp.size()), 4);
+  put(6, 0, 4);
+  put(10, 14 + 40 + 12, 4);
+  put(14, 40, 4), put(18, 8, 4), put(22, 8, 4), put(26, 1, 2), put(28, 32, 2), put(30, 3, 4);
+  put(34, 8 * 8 * 4, 4), put(38, 2835, 4), put(42, 2835, 4), put(46, 0, 4), put(50, 0, 4);
+  put(54, 0x00ff0000, 4), put(58, 0x0000ff00, 4), put(62, 0x000000ff, 4);
+  const LoadedImage masked = decode_image(bmp);
+  EXPECT_EQ(masked.status.code(), StatusCode::kDecode);
+  EXPECT_EQ(masked.status.message(),
+            "a 32-bit BMP with BI_BITFIELDS colour masks, which crossocr does not decode: save it as PNG or "
+            "as an uncompressed 24-bit BMP");
+}
+
 // What Leptonica, which decoded every PNG and JPEG before, gives for a file: 8-bit BGR, alpha
 // flattened onto white.
 cv::Mat leptonica_bgr(const std::vector<std::uint8_t>& bytes) {

@@ -60,6 +60,8 @@ std::string format_name(int leptonica_format) {
   }
 }
 
+bool is_tiff(l_int32 format) { return format >= IFF_TIFF && format <= IFF_TIFF_JPEG; }
+
 // The size a header declares, against the limits, before any pixel is decoded.
 LoadedImage check_canvas(const std::string& format, l_int32 w, l_int32 h, const ImageLimits& limits) {
   const auto pixels = static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h);
@@ -74,6 +76,53 @@ LoadedImage check_canvas(const std::string& format, l_int32 w, l_int32 h, const 
                    std::to_string(kMinSide) + ")");
   }
   return {};
+}
+
+// The bits per sample that page `index` of a TIFF declares (tag 258), 0 when the bytes do not say.
+// Read here because Leptonica refuses the header itself for the widths it does not decode.
+l_int32 tiff_bits_per_sample(std::span<const std::uint8_t> bytes, int index) {
+  if (bytes.size() < 8 || (bytes[0] != 'I' && bytes[0] != 'M') || bytes[0] != bytes[1]) return 0;
+  const bool little = bytes[0] == 'I';
+  const auto read = [&](std::uint64_t at, int width) -> std::uint64_t {
+    if (at + width > bytes.size()) return 0;
+    std::uint64_t value = 0;
+    for (int i = 0; i < width; ++i) value |= std::uint64_t{bytes[at + (little ? i : width - 1 - i)]} << (8 * i);
+    return value;
+  };
+  std::uint64_t ifd = read(4, 4);
+  for (int page = 0; page < index && ifd != 0 && page < 10000; ++page) ifd = read(ifd + 2 + 12 * read(ifd, 2), 4);
+  if (ifd == 0) return 0;
+  const std::uint64_t entries = read(ifd, 2);
+  for (std::uint64_t e = 0; e < entries; ++e) {
+    const std::uint64_t entry = ifd + 2 + 12 * e;
+    if (read(entry, 2) != 258 || read(entry + 2, 2) != 3) continue;  // BitsPerSample, SHORT
+    const std::uint64_t count = read(entry + 4, 4);
+    return static_cast<l_int32>(count <= 2 ? read(entry + 8, 2) : read(read(entry + 8, 4), 2));
+  }
+  return 0;
+}
+
+// Why a file of a format crossocr reads holds a variant its decoder does not, when that is the
+// cause: "" otherwise. Said instead of "corrupt or truncated", which would send a user looking
+// for damage that is not there.
+std::string unread_variant(std::span<const std::uint8_t> bytes, l_int32 format, l_int32 bits_per_sample) {
+  if (format == IFF_BMP && bytes.size() >= 34) {
+    const auto u16 = [&](std::size_t at) { return static_cast<unsigned>(bytes[at] | bytes[at + 1] << 8); };
+    const unsigned bits = u16(28);
+    const unsigned compression = u16(30) | u16(32) << 16;
+    static const char* const kCompressions[] = {"", "RLE8", "RLE4", "BI_BITFIELDS colour masks", "JPEG",
+                                                "PNG", "BI_ALPHABITFIELDS colour masks"};
+    if (compression >= 1 && compression <= 6) {
+      return std::string("a ") + std::to_string(bits) + "-bit BMP with " + kCompressions[compression] +
+             ", which crossocr does not decode: save it as PNG or as an uncompressed 24-bit BMP";
+    }
+  }
+  if (is_tiff(format) && bits_per_sample > 16) {
+    return "a TIFF of " + std::to_string(bits_per_sample) +
+           " bits per sample (floating-point or 32-bit integer data), which crossocr does not decode: "
+           "it reads 1 to 16 bits per sample";
+  }
+  return "";
 }
 
 // A file's bytes, refused unread when it is over --max-file-bytes. On failure `bytes` is empty and
@@ -99,8 +148,6 @@ LoadedImage read_file(const std::string& path, const ImageLimits& limits, std::v
   }
   return {};
 }
-
-bool is_tiff(l_int32 format) { return format >= IFF_TIFF && format <= IFF_TIFF_JPEG; }
 
 // The pages of the TIFF open in `file`, 1 when it is no TIFF or cannot be read.
 int pages_in(FILE* file) {
@@ -153,6 +200,10 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
     l_int32 signature = IFF_UNKNOWN;
     if (bytes.size() >= 12) findFileFormatBuffer(bytes.data(), &signature);
     if (signature != IFF_UNKNOWN) {
+      const l_int32 bits = is_tiff(signature) ? tiff_bits_per_sample(bytes, 0) : 0;
+      if (std::string variant = unread_variant(bytes, signature, bits); !variant.empty()) {
+        return failure(StatusCode::kDecode, variant);
+      }
       return failure(StatusCode::kDecode, format_name(signature) + " data is corrupt or truncated");
     }
     return failure(StatusCode::kDecode,
@@ -160,6 +211,9 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
   }
   const cv::Mat decoded = decode_pixels(bytes);
   if (decoded.empty()) {
+    if (std::string variant = unread_variant(bytes, format, bps); !variant.empty()) {
+      return failure(StatusCode::kDecode, variant);
+    }
     return failure(StatusCode::kDecode, format_name(format) + " data is corrupt or truncated");
   }
   // A decoder may disagree with the header it was given (multi-image files): checked again.
@@ -211,11 +265,18 @@ LoadedImage decode_page(std::span<const std::uint8_t> bytes, int page, const Ima
   if (is_pdf(bytes)) return render_pdf_page(bytes, page, limits);
   l_int32 w = 0, h = 0, bps = 0, spp = 0, res = 0, cmap = 0, format = 0;
   if (page < 1 || readHeaderMemTiff(bytes.data(), bytes.size(), page - 1, &w, &h, &bps, &spp, &res, &cmap, &format) != 0) {
+    if (std::string variant = unread_variant(bytes, IFF_TIFF, page < 1 ? 0 : tiff_bits_per_sample(bytes, page - 1));
+        !variant.empty()) {
+      return failure(StatusCode::kDecode, name + " is " + variant);
+    }
     return failure(StatusCode::kDecode, name + " cannot be found or its header is corrupt");
   }
   if (LoadedImage refused = check_canvas(name, w, h, limits); !refused.ok()) return refused;
   const cv::Mat decoded = decode_tiff_page(bytes, page - 1);
-  if (decoded.empty()) return failure(StatusCode::kDecode, name + " is corrupt or truncated");
+  if (decoded.empty()) {
+    const std::string variant = unread_variant(bytes, IFF_TIFF, bps);
+    return failure(StatusCode::kDecode, name + (variant.empty() ? " is corrupt or truncated" : " is " + variant));
+  }
   // Remote engines take the page alone, as PNG; not the whole document.
   return LoadedImage{decoded, {}, encode_png(decoded), "image/png"};
 }

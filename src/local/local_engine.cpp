@@ -82,12 +82,15 @@ Reading blank_reading() {
 }
 
 // A reading is never silently empty: when nothing visible was read from an image with ink, it
-// says so (and is flagged for it).
+// says so (and is flagged for it). Its confidence is 0: an image with ink whose text is nothing
+// is not what anyone asks to read, whatever the readers' candidates scored (an impossible
+// `--charset` once left an empty reading at 0.888).
 void explain_empty(Reading& reading) {
   const bool nothing_visible = std::all_of(reading.text.begin(), reading.text.end(),
                                            [](unsigned char c) { return std::isspace(c); });
   if (reading.ok() && nothing_visible && reading.note.empty()) {
     reading.note = "nothing was read, though the image holds ink";
+    reading.confidence = 0.0;
   }
 }
 
