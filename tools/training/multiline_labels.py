@@ -50,7 +50,8 @@ def label(gen, r):
         a = cv2.GaussianBlur(a, (0, 0), r.uniform(0.3, 0.8))
     if r.random() < 0.5:
         a = cv2.imdecode(cv2.imencode(".jpg", a, [cv2.IMWRITE_JPEG_QUALITY, r.randint(55, 95)])[1], cv2.IMREAD_COLOR)
-    return a, "\\n".join(lines)
+    # labels.tsv escapes: a backslash in the text is written \\, a line break \n.
+    return a, "\\n".join(line.replace("\\", "\\\\").replace("\t", "\\t") for line in lines)
 
 
 def main():
