@@ -172,8 +172,12 @@ struct Reader::Impl {
         !result.remote->ok() || same_under(options.policy, result.local->text, result.remote->text)) {
       return;
     }
+    // A code with digits among its letters is no word put for a code ("46xXv4" holds the
+    // Roman "xxv" between its digits, and the local calibration's word feature counts it so).
+    const std::string& answer = result.remote->text;
+    if (std::any_of(answer.begin(), answer.end(), [](unsigned char c) { return std::isdigit(c); })) return;
     try {
-      if (!local.borrow()->is_word(result.remote->text)) return;
+      if (!local.borrow()->is_word(answer)) return;
     } catch (const std::exception&) {
       return;  // no dictionary: nothing to doubt by
     }

@@ -313,11 +313,9 @@ bool TesseractEngine::is_word(const std::string& text) {
   if (impl_->dictionary == nullptr) impl_->dictionary = &SharedDictionary::of(impl_->options);
   SharedDictionary& dictionary = *impl_->dictionary;
   while (words >> token) {
-    // Surrounding punctuation is not part of the word ("dress." is the word "dress"); digits are:
-    // the letters between them in a code ("46xXv4") are no word.
-    const auto not_punct = [](unsigned char c) { return !std::ispunct(c); };
-    const auto first = std::find_if(token.begin(), token.end(), not_punct);
-    const auto last = std::find_if(token.rbegin(), token.rend(), not_punct).base();
+    // Surrounding punctuation is not part of the word ("dress." is the word "dress").
+    const auto first = std::find_if(token.begin(), token.end(), [](unsigned char c) { return std::isalpha(c); });
+    const auto last = std::find_if(token.rbegin(), token.rend(), [](unsigned char c) { return std::isalpha(c); }).base();
     if (first >= last) return false;
     std::string word(first, last);
     if (!std::all_of(word.begin(), word.end(), [](unsigned char c) { return std::isalpha(c) || c == '\''; })) {
