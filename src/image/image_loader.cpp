@@ -89,6 +89,7 @@ l_int32 tiff_bits_per_sample(std::span<const std::uint8_t> bytes, int index) {
     for (int i = 0; i < width; ++i) value |= std::uint64_t{bytes[at + (little ? i : width - 1 - i)]} << (8 * i);
     return value;
   };
+  if (read(2, 2) != 42) return 0;  // classic TIFF only (BigTIFF's offsets are 8 bytes)
   std::uint64_t ifd = read(4, 4);
   for (int page = 0; page < index && ifd != 0 && page < 10000; ++page) ifd = read(ifd + 2 + 12 * read(ifd, 2), 4);
   if (ifd == 0) return 0;
@@ -106,8 +107,9 @@ l_int32 tiff_bits_per_sample(std::span<const std::uint8_t> bytes, int index) {
 // cause: "" otherwise. Said instead of "corrupt or truncated", which would send a user looking
 // for damage that is not there.
 std::string unread_variant(std::span<const std::uint8_t> bytes, l_int32 format, l_int32 bits_per_sample) {
-  if (format == IFF_BMP && bytes.size() >= 34) {
-    const auto u16 = [&](std::size_t at) { return static_cast<unsigned>(bytes[at] | bytes[at + 1] << 8); };
+  const auto u16 = [&](std::size_t at) { return static_cast<unsigned>(bytes[at] | bytes[at + 1] << 8); };
+  // A Windows BMP header (40 bytes or more) holds the compression; OS/2's 12-byte one does not.
+  if (format == IFF_BMP && bytes.size() >= 34 && (u16(14) | u16(16) << 16) >= 40) {
     const unsigned bits = u16(28);
     const unsigned compression = u16(30) | u16(32) << 16;
     static const char* const kCompressions[] = {"", "RLE8", "RLE4", "BI_BITFIELDS colour masks", "JPEG",
