@@ -21,19 +21,7 @@ using testing::kSeedStrip;
 using testing::run_cli;
 using testing::ScratchDir;
 
-// How much slower a CPU-bound bound may be: AddressSanitizer and UBSan (tools/sanitize.sh) slow
-// crossocr's own code about threefold. The bounds still tell a quick path from a stuck one.
-#if defined(__SANITIZE_ADDRESS__)  // gcc
-constexpr double kSlowdown = 3.0;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)  // clang (the fuzz build's tree)
-constexpr double kSlowdown = 3.0;
-#else
-constexpr double kSlowdown = 1.0;
-#endif
-#else
-constexpr double kSlowdown = 1.0;
-#endif
+using testing::kSlowdown;
 
 std::vector<nlohmann::json> json_lines(const std::string& text) {
   std::vector<nlohmann::json> rows;

@@ -123,7 +123,8 @@ TEST(TesseractEngine, AReadPastItsDeadlineFailsAndSaysSo) {
 // Noise Tesseract cannot segment, 8x4000 pixels: its four reads took 3.2 s. Tesseract's budget for
 // an image that size is 1.06 s (1 s + 2 ms per kilopixel); the stage clock shows what it spent,
 // and the image is still read (whatever the reads in time made of it). The bound leaves room for
-// a machine busy with other work (2.19 s was seen beside a training job), below the 3.2 s of old.
+// a machine busy with other work (2.19 s was seen beside a training job), below the 3.2 s of old;
+// threefold in a sanitizer build (3.6 s was seen there).
 TEST(LocalEngine, TesseractKeepsToTheImagesTimeBudget) {
   testing::ScratchDir dir;
   cv::Mat noise(8, 4000, CV_8UC1);
@@ -135,7 +136,7 @@ TEST(LocalEngine, TesseractKeepsToTheImagesTimeBudget) {
   unsetenv("CROSSOCR_STAGE_TIMES");
   const auto at = r.err.find(" tesseract ");
   ASSERT_NE(at, std::string::npos) << r.err;
-  EXPECT_LT(std::stod(r.err.substr(at + 11)), 2800.0) << r.err;
+  EXPECT_LT(std::stod(r.err.substr(at + 11)), 2800.0 * testing::kSlowdown) << r.err;
 }
 
 TEST(TesseractEngine, ReadsADocumentPageInPageMode) {

@@ -17,6 +17,20 @@ inline std::string data_path(const std::string& relative) {
 
 inline const std::string kSeedStrip = data_path("seed/zguvu.png");
 
+// How much slower a CPU-bound bound may be: AddressSanitizer and UBSan (tools/sanitize.sh) slow
+// crossocr's own code about threefold. The bounds still tell a quick path from a stuck one.
+#if defined(__SANITIZE_ADDRESS__)  // gcc
+inline constexpr double kSlowdown = 3.0;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)  // clang (the fuzz build's tree)
+inline constexpr double kSlowdown = 3.0;
+#else
+inline constexpr double kSlowdown = 1.0;
+#endif
+#else
+inline constexpr double kSlowdown = 1.0;
+#endif
+
 // A fresh folder under the system temp dir, removed when the object goes.
 class ScratchDir {
  public:
