@@ -105,8 +105,8 @@ l_int32 tiff_bits_per_sample(std::span<const std::uint8_t> bytes, int index) {
 
 // Why a file of a format crossocr reads holds a variant its decoder does not, when that is the
 // cause: "" otherwise. Said instead of "corrupt or truncated", which would send a user looking
-// for damage that is not there.
-std::string unread_variant(std::span<const std::uint8_t> bytes, l_int32 format, l_int32 bits_per_sample) {
+// for damage that is not there. `tiff_page`: the (0-based) page of a TIFF that failed.
+std::string unread_variant(std::span<const std::uint8_t> bytes, l_int32 format, int tiff_page = 0) {
   const auto u16 = [&](std::size_t at) { return static_cast<unsigned>(bytes[at] | bytes[at + 1] << 8); };
   // A Windows BMP header (40 bytes or more) holds the compression; OS/2's 12-byte one does not.
   if (format == IFF_BMP && bytes.size() >= 34 && (u16(14) | u16(16) << 16) >= 40) {
@@ -119,7 +119,8 @@ std::string unread_variant(std::span<const std::uint8_t> bytes, l_int32 format, 
              ", which crossocr does not decode: save it as PNG or as an uncompressed 24-bit BMP";
     }
   }
-  if (is_tiff(format) && bits_per_sample > 16) {
+  const l_int32 bits_per_sample = is_tiff(format) ? tiff_bits_per_sample(bytes, tiff_page) : 0;
+  if (bits_per_sample > 16) {
     return "a TIFF of " + std::to_string(bits_per_sample) +
            " bits per sample (floating-point or 32-bit integer data), which crossocr does not decode: "
            "it reads 1 to 16 bits per sample";
@@ -202,8 +203,7 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
     l_int32 signature = IFF_UNKNOWN;
     if (bytes.size() >= 12) findFileFormatBuffer(bytes.data(), &signature);
     if (signature != IFF_UNKNOWN) {
-      const l_int32 bits = is_tiff(signature) ? tiff_bits_per_sample(bytes, 0) : 0;
-      if (std::string variant = unread_variant(bytes, signature, bits); !variant.empty()) {
+      if (std::string variant = unread_variant(bytes, signature); !variant.empty()) {
         return failure(StatusCode::kDecode, variant);
       }
       return failure(StatusCode::kDecode, format_name(signature) + " data is corrupt or truncated");
@@ -213,7 +213,7 @@ LoadedImage decode_image(std::span<const std::uint8_t> bytes, const ImageLimits&
   }
   const cv::Mat decoded = decode_pixels(bytes);
   if (decoded.empty()) {
-    if (std::string variant = unread_variant(bytes, format, bps); !variant.empty()) {
+    if (std::string variant = unread_variant(bytes, format); !variant.empty()) {
       return failure(StatusCode::kDecode, variant);
     }
     return failure(StatusCode::kDecode, format_name(format) + " data is corrupt or truncated");
@@ -267,18 +267,14 @@ LoadedImage decode_page(std::span<const std::uint8_t> bytes, int page, const Ima
   if (is_pdf(bytes)) return render_pdf_page(bytes, page, limits);
   l_int32 w = 0, h = 0, bps = 0, spp = 0, res = 0, cmap = 0, format = 0;
   if (page < 1 || readHeaderMemTiff(bytes.data(), bytes.size(), page - 1, &w, &h, &bps, &spp, &res, &cmap, &format) != 0) {
-    if (std::string variant = unread_variant(bytes, IFF_TIFF, page < 1 ? 0 : tiff_bits_per_sample(bytes, page - 1));
-        !variant.empty()) {
+    if (std::string variant = page < 1 ? "" : unread_variant(bytes, IFF_TIFF, page - 1); !variant.empty()) {
       return failure(StatusCode::kDecode, name + " is " + variant);
     }
     return failure(StatusCode::kDecode, name + " cannot be found or its header is corrupt");
   }
   if (LoadedImage refused = check_canvas(name, w, h, limits); !refused.ok()) return refused;
   const cv::Mat decoded = decode_tiff_page(bytes, page - 1);
-  if (decoded.empty()) {
-    const std::string variant = unread_variant(bytes, IFF_TIFF, bps);
-    return failure(StatusCode::kDecode, name + (variant.empty() ? " is corrupt or truncated" : " is " + variant));
-  }
+  if (decoded.empty()) return failure(StatusCode::kDecode, name + " is corrupt or truncated");
   // Remote engines take the page alone, as PNG; not the whole document.
   return LoadedImage{decoded, {}, encode_png(decoded), "image/png"};
 }
