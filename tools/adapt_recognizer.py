@@ -241,15 +241,20 @@ def agreement(model, items):
 
 def folded_network(onnx_path):
     """The shipped network in PyTorch: the architecture of train_recognizer.py with each
-    normalisation layer replaced by nothing, since the export folded them into the convolutions."""
-    model = base.StripRecognizer()
+    normalisation layer replaced by nothing, since the export folded them into the convolutions.
+    Its widths are the file's (the shipped network, or a narrower one taught by it)."""
+    graph = onnx.load(onnx_path).graph
+    weights = {t.name: onnx.numpy_helper.to_array(t) for t in graph.initializer}
+    convs = [n for n in graph.node if n.op_type == "Conv"]
+    widths = tuple(weights[n.input[1]].shape[0] for n in convs[:7]) if len(convs) >= 7 else ()
+    try:
+        model = base.StripRecognizer(widths=widths)
+    except ValueError:
+        raise SystemExit(f"{onnx_path} is not a strip recogniser of this architecture")
     for seq in (model.net, model.context):
         for i, layer in enumerate(seq):
             if isinstance(layer, nn.BatchNorm2d):
                 seq[i] = nn.Identity()
-    graph = onnx.load(onnx_path).graph
-    weights = {t.name: onnx.numpy_helper.to_array(t) for t in graph.initializer}
-    convs = [n for n in graph.node if n.op_type == "Conv"]
     # Execution order: the trunk, the context branch, the classifier (as forward() runs them).
     layers = [m for m in model.net[:-2] if isinstance(m, nn.Conv2d)] + \
              [m for m in model.context if isinstance(m, nn.Conv2d)] + [model.net[-1]]

@@ -346,35 +346,41 @@ def to_input(img):
     return (a - lo) / max(hi - lo, 1.0)
 
 
+# Channels of the six 3x3 trunk layers, then of the three layers along the strip. The shipped
+# file has these; tools/distill_recognizer.py teaches narrower ones.
+SHIPPED_WIDTHS = (32, 64, 128, 128, 160, 160, 256)
+
+
 class StripRecognizer(nn.Module):
     """All-convolutional, so OpenCV's dnn module runs the exported ONNX as is."""
 
-    def __init__(self, classes=len(CHARSET) + 1):
+    def __init__(self, classes=len(CHARSET) + 1, widths=SHIPPED_WIDTHS):
         super().__init__()
+        c1, c2, c3, c4, c5, c6, c7 = widths
 
         def block(cin, cout, k=3, pad=1):
             return [nn.Conv2d(cin, cout, k, padding=pad), nn.BatchNorm2d(cout), nn.ReLU()]
 
-        # Sized for a few hours' training on two CPU cores: ~1.6 M parameters.
+        # Sized for a few hours' training on two CPU cores: ~1.6 M parameters at the shipped widths.
         self.net = nn.Sequential(
-            *block(1, 32), nn.MaxPool2d(2),                       # 16 x 64
-            *block(32, 64), nn.MaxPool2d(2),                      # 8 x 32
-            *block(64, 128), *block(128, 128), nn.MaxPool2d((2, 1)),  # 4 x 32
-            *block(128, 160), *block(160, 160), nn.MaxPool2d((2, 1)),  # 2 x 32
-            *block(160, 256, (2, 1), 0),                          # 1 x 32
-            *block(256, 256, (1, 5), (0, 2)),                     # context along the strip
-            *block(256, 256, (1, 5), (0, 2)),
+            *block(1, c1), nn.MaxPool2d(2),                   # 16 x 64
+            *block(c1, c2), nn.MaxPool2d(2),                  # 8 x 32
+            *block(c2, c3), *block(c3, c4), nn.MaxPool2d((2, 1)),  # 4 x 32
+            *block(c4, c5), *block(c5, c6), nn.MaxPool2d((2, 1)),  # 2 x 32
+            *block(c6, c7, (2, 1), 0),                        # 1 x 32
+            *block(c7, c7, (1, 5), (0, 2)),                   # context along the strip
+            *block(c7, c7, (1, 5), (0, 2)),
             nn.Dropout(0.1),
-            nn.Conv2d(256, classes, 1),                           # logits: N x classes x 1 x 32
+            nn.Conv2d(c7, classes, 1),                        # logits: N x classes x 1 x 32
         )
 
         # Whole-strip context: a glyph's case (c/C, x/X...) shows only in its size against the
         # other glyphs, farther away than the convolutions above reach. A residual bottleneck whose
         # last layer starts at zero, so a network trained without it loads and reads as before.
         self.context = nn.Sequential(
-            nn.Conv2d(256, 64, 1), nn.ReLU(),
+            nn.Conv2d(c7, 64, 1), nn.ReLU(),
             nn.Conv2d(64, 64, (1, 31), padding=(0, 15)), nn.ReLU(),
-            nn.Conv2d(64, 256, 1),
+            nn.Conv2d(64, c7, 1),
         )
         nn.init.zeros_(self.context[-1].weight)
         nn.init.zeros_(self.context[-1].bias)
