@@ -57,7 +57,7 @@ TEST(Cli, AKillAfterAnyWriteLeavesOnlyWholeLines) {
   const std::string written((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   ASSERT_GT(written.size(), 1024u) << "the page's record was not written before the kill";
   EXPECT_EQ(written.back(), '\n') << "an unterminated line: " << written.size() << " bytes";
-  EXPECT_NO_THROW((void)nlohmann::json::parse(written.substr(0, written.find('\n'))));
+  EXPECT_TRUE(nlohmann::json::accept(written.substr(0, written.find('\n'))));
 }
 
 // --unordered: a slow page first holds nothing back; every result is there, each naming its file.
