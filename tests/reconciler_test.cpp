@@ -182,6 +182,22 @@ TEST(Reconciler, ASureGlyphThatRejectedTheRemotesCharacterAccountsForTheDifferen
   EXPECT_NE(v.reason.find("unaccounted"), std::string::npos) << v.reason;
 }
 
+// The line reader gives a space a glyph of its own, Tesseract does not: either way each character
+// is weighed by its own glyph, not by the one before it (labels with spaces once were).
+TEST(Reconciler, EachCharacterIsWeighedByItsOwnGlyphWhereSpacesAreGlyphs) {
+  Reading local = sure_glyphs_reading("EUR 9S", 0.99);
+  Glyph space;
+  space.text = " ";
+  space.confidence = 0.6;
+  space.box = cv::Rect(75, 5, 10, 30);
+  local.glyphs.insert(local.glyphs.begin() + 3, space);
+  local.glyphs[4].confidence = 0.6;  // the 9, which weighed a 5 (the remote's character for the S)
+  local.glyphs[4].alternatives = {{"5", 0.35}};
+  const Verdict v = reconcile(local, remote_reading("EUR 95", 0.6));
+  EXPECT_EQ(v.text, "EUR 9S");
+  EXPECT_FALSE(v.flagged) << v.reason;
+}
+
 // A letter the remote dropped is accounted for by the local glyph's own ink; one whose box lies
 // on its neighbour's (a letter the local reader read twice) is not.
 TEST(Reconciler, ALetterTheRemoteDroppedIsAccountedForByItsOwnInk) {

@@ -1,5 +1,7 @@
 #include "local/look_alike_repair.hpp"
 
+#include "text/glyph_map.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <string_view>
@@ -101,25 +103,12 @@ char digit_like(char letter) {
   return 0;
 }
 
-bool is_space_glyph(const Glyph& glyph) {
-  return std::all_of(glyph.text.begin(), glyph.text.end(), [](unsigned char c) { return std::isspace(c) != 0; });
-}
-
-// The glyph of each character of the text that is not a space (spaces are glyphs for some
-// readers, not for others); empty when the glyphs do not spell the text character for character
-// (then nothing is repaired).
-std::vector<std::size_t> glyph_of_each_character(const Reading& reading) {
-  std::vector<std::size_t> glyph_at(reading.text.size(), reading.glyphs.size());
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < reading.text.size(); ++i) {
-    if (std::isspace(static_cast<unsigned char>(reading.text[i]))) continue;
-    while (k < reading.glyphs.size() && is_space_glyph(reading.glyphs[k])) ++k;
-    if (k >= reading.glyphs.size() || reading.glyphs[k].text != std::string(1, reading.text[i])) return {};
-    glyph_at[i] = k++;
-  }
-  while (k < reading.glyphs.size() && is_space_glyph(reading.glyphs[k])) ++k;
-  if (k != reading.glyphs.size()) return {};
-  return glyph_at;
+// The glyph of each character of the text (-1 for white space); empty when the glyphs do not spell
+// the text, or the text is not ASCII (every repair is between ASCII letters and digits, so a
+// character's index is its byte's).
+std::vector<int> glyph_of_each_character(const Reading& reading) {
+  const bool ascii = std::all_of(reading.text.begin(), reading.text.end(), [](unsigned char c) { return c < 0x80; });
+  return ascii ? glyph_of_each_code_point(reading) : std::vector<int>{};
 }
 
 constexpr int kFewestDigitsOfANumber = 3;
@@ -127,7 +116,7 @@ constexpr int kFewestDigitsOfANumber = 3;
 }  // namespace
 
 void repair_look_alike_letters(Reading& reading) {
-  const std::vector<std::size_t> glyph_at = glyph_of_each_character(reading);
+  const std::vector<int> glyph_at = glyph_of_each_character(reading);
   if (glyph_at.empty()) return;
   std::string& text = reading.text;
   for (std::size_t start = 0; start < text.size();) {
@@ -160,7 +149,7 @@ void repair_look_alike_letters(Reading& reading) {
 }
 
 void repair_look_alike_digits(Reading& reading, const std::function<bool(const std::string&)>& is_word) {
-  const std::vector<std::size_t> glyph_at = glyph_of_each_character(reading);  // the repair changes both
+  const std::vector<int> glyph_at = glyph_of_each_character(reading);  // the repair changes both
   if (glyph_at.empty()) return;
 
   std::string& text = reading.text;

@@ -1,6 +1,7 @@
 #include "crossocr/reconciler.hpp"
 
 #include "local/glyph_case.hpp"
+#include "text/glyph_map.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -9,15 +10,11 @@
 namespace crossocr {
 namespace {
 
-// Local glyph index of each code point of the local text (-1 for the spaces and line breaks
-// between glyphs, which have no glyph).
+// Local glyph index of each code point of the local text (-1 for white space). Glyphs that do not
+// spell the text are no evidence for any of its characters.
 std::vector<int> glyph_of_char(const Reading& local) {
-  std::vector<int> map;
-  int g = 0;
-  for (char32_t c : to_code_points(local.text)) {
-    const bool gap = c == U' ' || c == U'\n' || c == U'\t';
-    map.push_back(gap || g >= static_cast<int>(local.glyphs.size()) ? -1 : g++);
-  }
+  std::vector<int> map = glyph_of_each_code_point(local);
+  if (map.empty()) map.assign(to_code_points(local.text).size(), -1);
   return map;
 }
 
