@@ -153,7 +153,7 @@ TEST(Reconciler, ALocalRunnerUpThatMatchesTheRemoteNarrowsTheLocalLead) {
   EXPECT_EQ(v.reason.find("unaccounted"), std::string::npos) << v.reason;
   EXPECT_GT(v.confidence, 0.75);
   EXPECT_GT(v.confidence, 0.9);
-  EXPECT_LE(v.confidence, std::sqrt(0.995 * 0.95 * 0.4 / (1 - 0.95 * 0.6)));
+  EXPECT_LE(v.confidence, std::sqrt(0.999 * 0.95 * 0.4 / (1 - 0.95 * 0.6)));
   EXPECT_FALSE(v.flagged) << v.reason;
   local.confidence = 0.97;
   local.glyphs[1].confidence = 0.97;
@@ -171,9 +171,12 @@ TEST(Reconciler, ASureGlyphThatRejectedTheRemotesCharacterAccountsForTheDifferen
   Verdict v = reconcile(local, remote);
   EXPECT_EQ(v.text, "JPYS");
   EXPECT_FALSE(v.flagged) << v.reason;
-  // Per character the local S is right with 1 - 0.01/4, held at 0.995 (no reader is surer than
-  // that of one letter), the remote's 5 with 1 - 0.4/4 = 0.9: 0.995 x 0.1 / (1 - 0.995 x 0.9).
-  EXPECT_NEAR(v.confidence, 0.995 * 0.1 / (1 - 0.995 * 0.9), 1e-9);
+  // Per character the local S is right with 1 - 0.01/4 = 0.9975 (its share of the reading's doubt;
+  // no letter is held surer than 0.999), the remote's 5 with 1 - 0.4/4 = 0.9; the local reading
+  // whole against the remote's, 0.99 x 0.4 / (1 - 0.99 x 0.6), is a little less sure: their
+  // geometric mean.
+  const double by_letter = 0.9975 * 0.1 / (1 - 0.9975 * 0.9), whole = 0.99 * 0.4 / (1 - 0.99 * 0.6);
+  EXPECT_NEAR(v.confidence, std::sqrt(by_letter * whole), 1e-9);
   local.glyphs[3].confidence = 0.9;
   local.glyphs[3].alternatives = {{"8", 0.05}};
   v = reconcile(local, remote);
@@ -235,8 +238,8 @@ TEST(Reconciler, AVerdictWeighsTheReadingItTookAgainstTheOther) {
   const Verdict v = reconcile(local, remote_reading("NTTS", 0.75));
   EXPECT_EQ(v.text, "NTS");
   EXPECT_TRUE(v.flagged);
-  // By the letter at most 0.995 x 0.25 / (1 - 0.995 x 0.75); whole against whole 0.2.
-  EXPECT_LE(v.confidence, std::sqrt(0.995 * 0.25 / (1 - 0.995 * 0.75) * 0.5 * 0.25 / (1 - 0.5 * 0.75)) + 1e-9);
+  // By the letter at most 0.999 x 0.25 / (1 - 0.999 x 0.75); whole against whole 0.2.
+  EXPECT_LE(v.confidence, std::sqrt(0.999 * 0.25 / (1 - 0.999 * 0.75) * 0.5 * 0.25 / (1 - 0.5 * 0.75)) + 1e-9);
 }
 
 TEST(Reconciler, DifferentTextIsAConflictAlignedCharacterByCharacter) {
