@@ -198,12 +198,11 @@ double right_when_agreed(double a, double b) {
 
 // The chance that a reading (or character) is right given that the other reader's differs from
 // it, so that at most one of them is right: c1 (1 - c2) / (1 - c1 c2), each kept inside (0, 1).
-// No reader is held surer than 0.999 of a letter: the local reader's letters are on its reading's
-// calibrated scale (glyph_right_on_reading_scale), where a label read right with probability 0.99
-// leaves each of its 14 letters some 0.0007 of doubt, but nothing is surer than that. Held at
-// 0.995, a letter of such a label lost to a remote look-alike at 0.98 (right 0.78, flagged);
-// on generated lines read against a simulated remote at 60% and 85%, 0.999 left 1-3.5 points more
-// of them unflagged, no more of them wrong.
+// No reader is held surer than 0.999 of a letter. The local reader's letters are on its reading's
+// calibrated scale (glyph_right_on_reading_scale): a label right with probability 0.99 leaves
+// each of its 14 letters about 0.0007 of doubt. Held at 0.995, such a letter lost to a remote
+// look-alike at 0.98 (right 0.78: flagged); on generated lines against a simulated remote at 60%
+// and 85%, 0.999 left 0.6-3.5 points more of them unflagged, none more of them wrong.
 double right_despite(double chosen, double other) {
   const double c1 = std::clamp(chosen, 0.001, 0.999), c2 = std::clamp(other, 0.001, 0.999);
   return c1 * (1.0 - c2) / (1.0 - c1 * c2);
