@@ -17,6 +17,7 @@ student has its own again (cut channels change every layer's scale, and normalis
 recover from that far faster), which its export folds in turn.
 """
 import argparse
+import json
 import math
 import os
 import sys
@@ -110,7 +111,6 @@ def main():
     fonts = base.find_fonts()
     svg_strips = []
     if args.svg_strips:
-        import json
         with open(args.svg_strips) as f:
             svg_strips = [(d["text"], d["svg"]) for d in map(json.loads, f)]
     loader = torch.utils.data.DataLoader(base.Batches(fonts, svg_strips, args.seed, args.batch),
