@@ -84,7 +84,9 @@ TEST(PageFormats, HocrOfAPageIsWellFormedAndItsWordsAreTheText) {
   const auto text = run_cli({"--format", "jsonl", kPage});
   const auto hocr = run_cli({"--format", "hocr", kPage});
   ASSERT_EQ(hocr.exit_code, 0) << hocr.err;
-  if (xmllint_available()) EXPECT_EQ(xmllint_problems(hocr.out), "");
+  if (xmllint_available()) {
+    EXPECT_EQ(xmllint_problems(hocr.out), "");
+  }
   for (const char* kind : {"ocr_page", "ocr_carea", "ocr_par", "ocr_line", "ocrx_word"}) {
     EXPECT_NE(hocr.out.find(std::string("class='") + kind + "'"), std::string::npos) << kind;
   }

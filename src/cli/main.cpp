@@ -36,7 +36,11 @@ using namespace crossocr::cli;
 std::string why_to_check(const ImageResult& result) {
   if (!result.verdict || !result.local || !result.remote) return result.reason();
   auto said = [](const crossocr::Reading& r) {
-    return r.ok() ? "'" + crossocr::escape_line(r.text) + "'" : std::string("nothing");
+    if (!r.ok()) return std::string("nothing");
+    std::string quoted = "'";  // built in place: GCC 12 warns (-Wrestrict) on "'" + std::string&&
+    quoted += crossocr::escape_line(r.text);
+    quoted += "'";
+    return quoted;
   };
   if (result.local->ok() && result.remote->ok() && result.local->text == result.remote->text) {
     return result.reason();
