@@ -25,7 +25,7 @@ done
 tools/install_packages.sh \
   cmake g++ make pkg-config ca-certificates \
   libtesseract-dev libleptonica-dev libpoppler-cpp-dev libpng-dev libjpeg-dev tesseract-ocr tesseract-ocr-eng \
-  libopencv-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev \
+  libopencv-dev libdnnl-dev libonnx-dev libprotobuf-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev \
   libgtest-dev libcpp-httplib-dev libsqlite3-dev libssl-dev zlib1g-dev chromium
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -4,15 +4,16 @@
 
 #include "crossocr/alignment.hpp"
 #include "crossocr/errors.hpp"
+#include "local/conv_net.hpp"
 #include "local/model_path.hpp"
 
 #include <nlohmann/json.hpp>
-#include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 namespace crossocr {
 namespace {
@@ -29,7 +30,7 @@ constexpr int kWidthBucket = 32;  // a multiple of every network's downsampling
 }  // namespace
 
 struct LineReader::Impl {
-  cv::dnn::Net net;
+  std::optional<ConvNet> net;
   std::vector<std::string> symbols;
   int height = 32;
   int max_width = 1024;
@@ -51,14 +52,10 @@ std::unique_ptr<LineReader> LineReader::load(const std::string& onnx_path) {
     r->impl_->height = meta.value("height", 32);
     r->impl_->max_width = meta.value("max_width", 1024);
     r->impl_->downsample = meta.value("downsample", 4);
-    r->impl_->net = cv::dnn::readNetFromONNX(onnx_path);
   } catch (const nlohmann::json::exception& e) {
     throw ConfigError("cannot read the line reader's " + side + ": " + e.what());
-  } catch (const cv::Exception& e) {
-    throw ConfigError("cannot load the line reader " + onnx_path + ": " + e.err);
   }
-  r->impl_->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-  cv::setNumThreads(1);  // one reader per worker thread already fills the cores
+  r->impl_->net.emplace(onnx_path);  // throws ConfigError naming the file
   return r;
 }
 
@@ -79,8 +76,8 @@ NetworkReading LineReader::read(const cv::Mat& image, const std::string& charset
   cv::Mat line;
   cv::resize(bgr, line, {width, m.height}, 0, 0, bgr.rows > m.height ? cv::INTER_AREA : cv::INTER_LINEAR);
   // Right-padded to a multiple of 32 columns (training padded each batch to its widest line the
-  // same way): OpenCV's dnn reallocates the network whenever the input shape changes, which cost
-  // more than the forward pass itself when every line had its own width.
+  // same way): each input width is compiled into a plan of its own, which costs far more than a
+  // forward pass, so widths come in a few buckets.
   const int pad = (kWidthBucket - width % kWidthBucket) % kWidthBucket;
   if (pad) cv::copyMakeBorder(line, line, 0, 0, 0, pad, cv::BORDER_REPLICATE);
   double lo = 0, hi = 0;
@@ -88,11 +85,17 @@ NetworkReading LineReader::read(const cv::Mat& image, const std::string& charset
   const double range = std::max(hi - lo, 1.0);
   cv::Mat scaled;
   line.convertTo(scaled, CV_32F, 1.0 / range, -lo / range);
-  impl_->net.setInput(cv::dnn::blobFromImage(scaled, 1.0, {}, {}, /*swapRB=*/true));
-  const cv::Mat logits = impl_->net.forward();  // 1 x classes x 1 x steps
-  const int classes = logits.size[1], steps = logits.size[3];
+  // The network takes R, G and B planes, one after another.
+  cv::Mat channels[3];
+  cv::split(scaled, channels);
+  std::vector<float> planes(3 * scaled.total());
+  for (int c = 0; c < 3; ++c) {
+    std::copy_n(channels[2 - c].ptr<float>(), scaled.total(), planes.begin() + c * scaled.total());
+  }
+  const ConvNetOutput out = impl_->net->forward(planes.data(), 3, scaled.rows, scaled.cols);
+  const int steps = out.steps;
   CtcDecoded decoded =
-      ctc_greedy_decode(logits.ptr<float>(), classes, steps, m.symbols, classes_within(m.symbols, charset));
+      ctc_greedy_decode(out.logits, out.classes, steps, m.symbols, classes_within(m.symbols, charset));
   // Spaces at either end are margin the network took for a word gap.
   while (!decoded.glyphs.empty() && decoded.glyphs.back().text == " ") {
     decoded.glyphs.pop_back();

@@ -3,10 +3,10 @@
 #include "stage_clock.hpp"
 
 #include "crossocr/errors.hpp"
+#include "local/conv_net.hpp"
 #include "local/ctc_decoder.hpp"
 #include "local/model_path.hpp"
 
-#include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -38,22 +38,17 @@ const std::vector<std::string>& symbols() {
 }  // namespace
 
 struct StripRecognizer::Impl {
-  cv::dnn::Net net;
+  explicit Impl(const std::string& path) : net(path) {}
+  ConvNet net;
 };
 
-StripRecognizer::StripRecognizer() : impl_(std::make_unique<Impl>()) {}
+StripRecognizer::StripRecognizer() = default;
 StripRecognizer::~StripRecognizer() = default;
 
 std::unique_ptr<StripRecognizer> StripRecognizer::load(const std::string& onnx_path) {
   if (onnx_path.empty() || !std::filesystem::exists(onnx_path)) return nullptr;
   std::unique_ptr<StripRecognizer> r(new StripRecognizer());
-  try {
-    r->impl_->net = cv::dnn::readNetFromONNX(onnx_path);
-  } catch (const cv::Exception& e) {
-    throw ConfigError("cannot load the strip recogniser " + onnx_path + ": " + e.err);
-  }
-  r->impl_->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
-  cv::setNumThreads(1);  // one recogniser per worker thread already fills the cores
+  r->impl_ = std::make_unique<Impl>(onnx_path);  // throws ConfigError naming the file
   return r;
 }
 
@@ -111,12 +106,10 @@ StripInput strip_input(const cv::Mat& bgr) {
 NetworkReading StripRecognizer::read(const cv::Mat& bgr, const std::string& charset) {
   const StageTimer timer(Stage::kStripRecognizer);
   const StripInput strip = strip_input(bgr);
-  impl_->net.setInput(cv::dnn::blobFromImage(strip.input));
-  const cv::Mat logits = impl_->net.forward();  // 1 x classes x 1 x T
-  const int classes = logits.size[1], steps = logits.size[3];
-  CtcDecoded decoded = ctc_greedy_decode(logits.ptr<float>(), classes, steps, symbols(),
+  const ConvNetOutput out = impl_->net.forward(strip.input.ptr<float>(), 1, kHeight, kWidth);
+  CtcDecoded decoded = ctc_greedy_decode(out.logits, out.classes, out.steps, symbols(),
                                          classes_within(symbols(), charset));
-  return network_reading(std::move(decoded), static_cast<double>(strip.width) / steps, strip.pad,
+  return network_reading(std::move(decoded), static_cast<double>(strip.width) / out.steps, strip.pad,
                          bgr.size(), "recognizer");
 }
 
