@@ -516,7 +516,7 @@ def to_input(bgr):
 
 
 class LineReader(nn.Module):
-    """All-convolutional (OpenCV's dnn module runs it from ONNX at any width); ~0.6 M parameters,
+    """All-convolutional (the engine's ConvNet runs it from ONNX at any width); ~0.6 M parameters,
     about 1.6 M multiply-adds per step of 4 input columns: it runs beside the strip recogniser on
     every line, so it is kept lean where the image is still tall (the first layers)."""
 

@@ -352,7 +352,7 @@ SHIPPED_WIDTHS = (32, 64, 128, 128, 160, 160, 256)
 
 
 class StripRecognizer(nn.Module):
-    """All-convolutional, so OpenCV's dnn module runs the exported ONNX as is."""
+    """All-convolutional, so the engine's ConvNet (src/local/conv_net) runs the exported ONNX as is."""
 
     def __init__(self, classes=len(CHARSET) + 1, widths=SHIPPED_WIDTHS):
         super().__init__()

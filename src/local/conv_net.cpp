@@ -46,6 +46,13 @@ std::vector<float> floats_of(const onnx::TensorProto& t, const std::string& path
   return {t.float_data().begin(), t.float_data().end()};
 }
 
+// Whether the CPU has bfloat16 arithmetic (oneDNN's ISA masks nest: AMX includes AVX512-BF16).
+// ONEDNN_MAX_CPU_ISA, oneDNN's own setting, lowers what it reports, e.g. to AVX512_CORE.
+bool native_bfloat16() {
+  const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
+  return (static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & bf16) == bf16;
+}
+
 // A 2-D attribute (kernel_shape, strides, dilations; pads as begin-begin-end-end).
 Dims ints_of(const onnx::AttributeProto& a) { return {a.ints().begin(), a.ints().end()}; }
 
@@ -53,8 +60,12 @@ Dims ints_of(const onnx::AttributeProto& a) { return {a.ints().begin(), a.ints()
 
 struct ConvNet::Graph {
   std::string path;
+  memory::data_type values = memory::data_type::f32;  // activations' and weights' type
   std::string input, output;
   std::vector<Node> nodes;
+  // Each Conv's weights in the layouts its kernels compiled so far asked for: plans for other
+  // widths mostly ask for the same one, and the line reader's weights are 2.6 MB.
+  std::vector<std::vector<memory>> laid_out_weights;
 };
 
 // The network compiled for one input shape: its primitives in order with their arguments.
@@ -69,7 +80,8 @@ struct ConvNet::Plan {
   int classes = 0, time_steps = 0;
 };
 
-ConvNet::ConvNet(const std::string& onnx_path) : graph_(std::make_unique<Graph>()) {
+ConvNet::ConvNet(const std::string& onnx_path, NetPrecision precision) : graph_(std::make_unique<Graph>()) {
+  if (precision == NetPrecision::kFastest && native_bfloat16()) graph_->values = memory::data_type::bf16;
   onnx::ModelProto model;
   std::ifstream in(onnx_path, std::ios::binary);
   if (!in || !model.ParseFromIstream(&in)) unsupported(onnx_path, "not a readable ONNX file");
@@ -160,9 +172,11 @@ ConvNet::ConvNet(const std::string& onnx_path) : graph_(std::make_unique<Graph>(
     }
   }
   graph.nodes = std::move(fused);
+  graph.laid_out_weights.resize(graph.nodes.size());
 }
 
 ConvNet::~ConvNet() = default;
+bool ConvNet::bfloat16() const { return graph_->values == memory::data_type::bf16; }
 ConvNet::ConvNet(ConvNet&&) noexcept = default;
 ConvNet& ConvNet::operator=(ConvNet&&) noexcept = default;
 
@@ -208,6 +222,7 @@ ConvNetOutput ConvNet::forward(const float* planes, int channels, int height, in
     plan->stream = dnnl::stream(engine);
     dnnl::stream& stream = plan->stream;
     const auto f32 = memory::data_type::f32;
+    const auto act = g.values;
     const auto any = memory::format_tag::any;
     std::map<std::string, memory> tensors;
     plan->input = memory({{1, channels, height, width}, f32, memory::format_tag::nchw}, engine);
@@ -226,7 +241,8 @@ ConvNetOutput ConvNet::forward(const float* planes, int channels, int height, in
       return it->second;
     };
 
-    for (const Node& n : g.nodes) {
+    for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+      const Node& n = g.nodes[i];
       const memory src = input_of(n.inputs[0]);
       const Dims in = src.get_desc().dims();
       memory dst;
@@ -239,8 +255,8 @@ ConvNetOutput ConvNet::forward(const float* planes, int channels, int height, in
         }
         const Dims dilates{n.dilations[0] - 1, n.dilations[1] - 1};  // oneDNN counts the gaps
         dnnl::convolution_forward::desc desc(
-            dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, {in, f32, any},
-            {n.weight_dims, f32, any}, {{n.weight_dims[0]}, f32, memory::format_tag::x}, {out, f32, any},
+            dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, {in, act, any},
+            {n.weight_dims, act, any}, {{n.weight_dims[0]}, f32, memory::format_tag::x}, {out, act, any},
             n.strides, dilates, n.pad_begin, n.pad_end);
         dnnl::primitive_attr attr;
         if (n.relu) {
@@ -249,10 +265,17 @@ ConvNetOutput ConvNet::forward(const float* planes, int channels, int height, in
           attr.set_post_ops(ops);
         }
         const dnnl::convolution_forward::primitive_desc pd(desc, attr, engine);
-        memory file_weights({n.weight_dims, f32, memory::format_tag::oihw}, engine,
-                            const_cast<float*>(n.weights.data()));
-        memory weights(pd.weights_desc(), engine);
-        dnnl::reorder(file_weights, weights).execute(stream, file_weights, weights);
+        std::vector<memory>& laid_out = graph_->laid_out_weights[i];
+        auto same = std::find_if(laid_out.begin(), laid_out.end(),
+                                 [&](const memory& w) { return w.get_desc() == pd.weights_desc(); });
+        if (same == laid_out.end()) {
+          memory file_weights({n.weight_dims, f32, memory::format_tag::oihw}, engine,
+                              const_cast<float*>(n.weights.data()));
+          memory weights(pd.weights_desc(), engine);
+          dnnl::reorder(file_weights, weights).execute(stream, file_weights, weights);
+          same = laid_out.insert(laid_out.end(), weights);
+        }
+        const memory weights = *same;
         memory bias({{n.weight_dims[0]}, f32, memory::format_tag::x}, engine, const_cast<float*>(n.bias.data()));
         const memory conv_src = as(src, pd.src_desc());
         dst = memory(pd.dst_desc(), engine);
@@ -262,7 +285,7 @@ ConvNetOutput ConvNet::forward(const float* planes, int channels, int height, in
       } else if (n.op == Op::kMaxPool) {
         const Dims out = output_dims(n, in, in[1]);
         dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max,
-                                         src.get_desc(), {out, f32, any}, n.strides, n.kernel, n.pad_begin,
+                                         src.get_desc(), {out, act, any}, n.strides, n.kernel, n.pad_begin,
                                          n.pad_end);
         const dnnl::pooling_forward::primitive_desc pd(desc, engine);
         dst = memory(pd.dst_desc(), engine);

@@ -1,9 +1,8 @@
 // ConvNet: runs an all-convolutional network exported to ONNX (Conv, Relu, MaxPool, Add: what the
 // strip recogniser and the line reader are made of) on oneDNN, which compiles each layer for the
-// CPU it runs on (AVX-512 where there is one). OpenCV 4.6's dnn ran the strip recogniser at 3.8 ms
-// a strip on one core; this runs it at about 2.3 (measured in models/README.md). The readings are
-// the same: the arithmetic is float32 throughout, only summed in another order.
-// Not thread-safe: one per thread.
+// CPU it runs on. On one core of this project's machine OpenCV 4.6's dnn read a strip in 4.2 ms,
+// this in 2.1 in float32 and 1.1 in bfloat16 (models/README.md has the figures, and what bfloat16
+// changes in the readings: next to nothing). Not thread-safe: one per thread.
 #pragma once
 
 #include <map>
@@ -20,11 +19,18 @@ struct ConvNetOutput {
   int steps = 0;
 };
 
+enum class NetPrecision {
+  kFloat32,
+  // bfloat16 activations and weights where the CPU computes them natively (AVX512-BF16, AMX),
+  // float32 elsewhere; sums and biases stay float32 either way.
+  kFastest,
+};
+
 class ConvNet {
  public:
   // Throws ConfigError naming the file when it cannot be read or holds an operator, an attribute or
   // a connection this runner does not support.
-  explicit ConvNet(const std::string& onnx_path);
+  explicit ConvNet(const std::string& onnx_path, NetPrecision precision = NetPrecision::kFastest);
   ~ConvNet();
   ConvNet(ConvNet&&) noexcept;
   ConvNet& operator=(ConvNet&&) noexcept;
@@ -33,6 +39,9 @@ class ConvNet {
   // valid until the next call. Each input shape gets its own compiled plan, kept for later calls
   // of that shape (the line reader pads widths to a few buckets for this).
   ConvNetOutput forward(const float* planes, int channels, int height, int width);
+
+  // Whether activations and weights are bfloat16 on this CPU.
+  bool bfloat16() const;
 
  private:
   struct Graph;

@@ -1,7 +1,7 @@
 // LineReader: a convolutional network with CTC (models/line_reader.onnx, trained by
 // tools/train_line_reader.py on generated lines only) that reads one line of ordinary text:
 // printable ASCII with space and a few symbols, printed or photographed, either polarity.
-// Run by OpenCV's dnn module at the line's own width. Not thread-safe: one per thread.
+// Run by ConvNet (oneDNN) at the line's own width. Not thread-safe: one per thread.
 #pragma once
 
 #include "local/ctc_decoder.hpp"

@@ -1,5 +1,5 @@
 // StripRecognizer: a small convolutional network with CTC (models/strip_recognizer.onnx, trained by
-// tools/train_recognizer.py on generated strips only), run by OpenCV's dnn module. Reads one short
+// tools/train_recognizer.py on generated strips only), run by ConvNet (oneDNN). Reads one short
 // line of 0-9 A-Z a-z; another voter beside Tesseract for strips. Not thread-safe: one per thread.
 #pragma once
 
