@@ -213,6 +213,10 @@ Dims output_dims(const Node& n, const Dims& in, memory::dim channels) {
 }  // namespace
 
 ConvNetOutput ConvNet::forward(const float* planes, int channels, int height, int width) {
+  // One thread per call, compiling a plan included: the engine runs one reader per worker thread,
+  // which already fills the cores. (oneDNN is built on OpenMP here, which would otherwise start a
+  // team for each call, whose threads then spin waiting for the next.)
+  const OneThread one_thread;
   const std::vector<int> shape{channels, height, width};
   auto found = plans_.find(shape);
   if (found == plans_.end()) {
@@ -321,9 +325,6 @@ ConvNetOutput ConvNet::forward(const float* planes, int channels, int height, in
 
   Plan& plan = *found->second;
   std::memcpy(plan.input.get_data_handle(), planes, sizeof(float) * channels * height * width);
-  // One thread per call: the engine runs one reader per worker thread, which already fills the
-  // cores. (oneDNN is built on OpenMP here, which would otherwise start a team per call.)
-  const OneThread one_thread;
   for (Plan::Step& step : plan.steps) step.primitive.execute(plan.stream, step.args);
   plan.stream.wait();
   return {static_cast<const float*>(plan.output.get_data_handle()), plan.classes, plan.time_steps};

@@ -25,6 +25,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <tuple>
+#include <utility>
 #include <sstream>
 #include <vector>
 
@@ -155,7 +157,7 @@ class SharedDictionary {
     static std::mutex made_mutex;
     static std::map<std::string, std::unique_ptr<SharedDictionary>> made;
     std::lock_guard lock(made_mutex);
-    auto& dictionary = made[options.tessdata_dir + '\n' + options.lang];
+    auto& dictionary = made[options.tessdata_dir + '\n' + options.lang + '\n' + options.charset];
     if (!dictionary) dictionary.reset(new SharedDictionary(make_api(options, Flavour::kPage)));
     return *dictionary;
   }
@@ -163,6 +165,13 @@ class SharedDictionary {
   bool contains(const std::string& word) {
     std::lock_guard lock(mutex_);
     return api_->IsValidWord(word.c_str()) != 0;
+  }
+
+  // The API itself, to recognise a line with, while the lock is held; nothing when another thread
+  // is using it.
+  std::pair<tesseract::TessBaseAPI*, std::unique_lock<std::mutex>> try_lend() {
+    std::unique_lock lock(mutex_, std::try_to_lock);
+    return {lock.owns_lock() ? api_.get() : nullptr, std::move(lock)};
   }
 
  private:
@@ -196,6 +205,11 @@ struct TesseractEngine::Impl {
   std::optional<std::chrono::steady_clock::time_point> deadline;
   bool out_of_time = false;
 
+  SharedDictionary& shared_dictionary() {
+    if (dictionary == nullptr) dictionary = &SharedDictionary::of(options);
+    return *dictionary;
+  }
+
   tesseract::TessBaseAPI& api_for(Layout layout) {
     // Debian's Tesseract splits each line's LSTM over OpenMP threads. With an engine per thread
     // that oversubscribes the cores many times over (tesseract#3109). OMP_THREAD_LIMIT
@@ -224,13 +238,13 @@ Reading TesseractEngine::recognize(const Variant& variant, Layout layout, bool k
 }
 
 Reading TesseractEngine::recognize_words(const Variant& variant) {
-  Reading r = recognize_with(variant, Layout::kPage, Layout::kPage, tesseract::PSM_SINGLE_LINE);
+  Reading r = recognize_with(variant, Layout::kPage, Layout::kPage, tesseract::PSM_SINGLE_LINE, true);
   r.variant = variant.name + "+dictionary";
   return r;
 }
 
-Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionaries, Layout spacing,
-                                        int psm) {
+Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionaries, Layout spacing, int psm,
+                                        bool may_borrow) {
   const StageTimer timer(Stage::kTesseract);
   const auto start = std::chrono::steady_clock::now();
   Reading reading;
@@ -254,7 +268,14 @@ Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionar
     monitor.set_deadline_msecs(static_cast<std::int32_t>(std::min<long long>(left, INT32_MAX)));
   }
 
-  tesseract::TessBaseAPI& api = impl_->api_for(dictionaries);
+  // Until this engine has an API with dictionaries of its own, a line is read with the shared
+  // dictionary's whenever no other thread is using it: most batches of codes need a handful such
+  // reads, and an API of their own would cost each worker thread another Tesseract start-up
+  // (about a sixth of a second of CPU).
+  std::unique_lock<std::mutex> borrowed;
+  tesseract::TessBaseAPI* lent = nullptr;
+  if (may_borrow && !impl_->page_api) std::tie(lent, borrowed) = impl_->shared_dictionary().try_lend();
+  tesseract::TessBaseAPI& api = lent ? *lent : impl_->api_for(dictionaries);
   api.SetPageSegMode(static_cast<tesseract::PageSegMode>(psm));
   api.SetImage(gray.data, gray.cols, gray.rows, 1, static_cast<int>(gray.step));
   api.SetSourceResolution(300);  // unknown DPI would otherwise be guessed (and warned about)
@@ -310,8 +331,7 @@ bool TesseractEngine::is_word(const std::string& text) {
   bool any = false;
   std::string token;
   std::istringstream words(text);
-  if (impl_->dictionary == nullptr) impl_->dictionary = &SharedDictionary::of(impl_->options);
-  SharedDictionary& dictionary = *impl_->dictionary;
+  SharedDictionary& dictionary = impl_->shared_dictionary();
   while (words >> token) {
     // Surrounding punctuation is not part of the word ("dress." is the word "dress").
     const auto first = std::find_if(token.begin(), token.end(), [](unsigned char c) { return std::isalpha(c); });

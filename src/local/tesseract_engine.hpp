@@ -45,8 +45,10 @@ class TesseractEngine : public Engine {
   bool out_of_time() const;
 
  private:
-  // `dictionaries` picks the API (kPage: with them); `spacing` kStrip drops letter spacing.
-  Reading recognize_with(const Variant& variant, Layout dictionaries, Layout spacing, int psm);
+  // `dictionaries` picks the API (kPage: with them); `spacing` kStrip drops letter spacing;
+  // `may_borrow`: a line may be read with the process's shared dictionary API (see the .cpp).
+  Reading recognize_with(const Variant& variant, Layout dictionaries, Layout spacing, int psm,
+                         bool may_borrow = false);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
