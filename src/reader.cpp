@@ -250,24 +250,10 @@ std::unique_ptr<Reader> Reader::open(ReaderOptions o) {
   std::unique_ptr<Reader> reader(new Reader(std::make_unique<Impl>(std::move(o))));
   reader->impl_->notices = std::move(notices);
   // The first local engine is made here, so that missing Tesseract data or a missing model is
-  // this call's failure, not every image's; it then reads like the others. Any more asked for are
-  // made at the same time on threads of their own.
+  // this call's failure, not every image's; it then reads like the others.
   const ReaderOptions& settled = reader->impl_->options;
   if (settled.mode != Mode::kRemote || settled.fallback_local) {
-    const unsigned threads = reader->impl_->local_threads();
-    const unsigned engines = settled.engines_at_open == 0 ? threads : std::min(settled.engines_at_open, threads);
-    std::vector<std::future<std::unique_ptr<LocalEngine>>> more;
-    for (unsigned i = 1; i < engines; ++i) {
-      more.push_back(std::async(std::launch::async, [&settled] { return std::make_unique<LocalEngine>(settled.local); }));
-    }
-    reader->impl_->local.adopt(std::make_unique<LocalEngine>(settled.local));  // its failure is open's
-    for (auto& engine : more) {
-      try {
-        reader->impl_->local.adopt(engine.get());
-      } catch (const std::exception&) {
-        // The first was made: the batch makes another later if it can, or fails that image.
-      }
-    }
+    reader->impl_->local.adopt(std::make_unique<LocalEngine>(settled.local));
   }
   return reader;
 }

@@ -92,31 +92,10 @@ TEST(Reader, ReusesItsEnginesAcrossReads) {
   EXPECT_EQ(reader->read(seed).reading.text, "ZGUVU");
 }
 
-// Engines made side by side at open read as the one made alone does.
-TEST(Reader, EnginesMadeAtOpenForABatchReadLikeOneMadeAlone) {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(testing::data_path("xor-strips"))) {
-    if (entry.path().extension() == ".png" && names.size() < 12) names.push_back(entry.path().string());
-  }
-  ReaderOptions one, batch;
-  one.jobs = batch.jobs = 2;
-  batch.engines_at_open = 0;
-  const std::vector<ImageResult> alone = read_all(one, paths(names)), together = read_all(batch, paths(names));
-  ASSERT_EQ(together.size(), names.size());
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    ASSERT_TRUE(together[i].ok()) << names[i];
-    EXPECT_EQ(together[i].reading.text, alone[i].reading.text) << names[i];
-    EXPECT_EQ(together[i].reading.confidence, alone[i].reading.confidence) << names[i];
-  }
-}
-
 TEST(Reader, MisconfigurationFailsAtOpen) {
   ScratchDir empty;
   ReaderOptions options;
   options.local.tesseract.tessdata_dir = empty.path().string();
-  EXPECT_THROW(Reader::open(options), ConfigError);
-  options.engines_at_open = 0;  // made side by side: the first one's failure is still open's
-  options.jobs = 2;
   EXPECT_THROW(Reader::open(options), ConfigError);
 }
 

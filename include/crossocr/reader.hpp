@@ -72,10 +72,6 @@ using ResultSink = std::function<void(const ImageResult&)>;
 struct ReaderOptions {
   Mode mode = Mode::kLocal;
   unsigned jobs = 0;                // local reading threads; 0: one per core
-  // Local engines open() makes, side by side (at most `jobs`; 0: as many as `jobs`). Each is a
-  // Tesseract start-up of about a sixth of a second of CPU; a batch made the others while its first
-  // image was read, on one core while the rest waited. One suits a single image.
-  unsigned engines_at_open = 1;
   unsigned remote_concurrency = 4;  // remote requests in flight at once
   ImageLimits limits;
   LocalOptions local;

@@ -104,7 +104,6 @@ std::size_t cached_readings(const std::vector<std::string>& folders, const CliOp
   o.mode = Mode::kRemote;
   o.fallback_local = false;
   o.remote.offline_reason = "crossocr adapt reads the remote cache only";
-  o.engines_at_open = 0;  // a folder is a batch
   std::vector<ImageSource> sources;
   for (const std::string& dir : folders) {
     for (std::string& image : image_files_in(dir)) sources.push_back(ImageSource{.name = std::move(image)});

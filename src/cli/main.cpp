@@ -17,7 +17,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -285,20 +284,6 @@ bool open_output(const std::string& path, std::ofstream& file) {
   return static_cast<bool>(file);
 }
 
-// Whether the command line asks for more than one image read: several inputs, a folder, a list
-// (@FILE), or a document that may have pages. Only a guess, made before anything is listed; it
-// decides how many engines start at once (ReaderOptions::engines_at_open), nothing else.
-bool names_a_batch(const std::vector<std::string>& arguments) {
-  if (arguments.size() != 1) return arguments.size() > 1;
-  const std::string& only = arguments.front();
-  std::error_code error;
-  if (only.size() > 1 && only.front() == '@') return true;
-  if (std::filesystem::is_directory(only, error)) return true;
-  std::string extension = std::filesystem::path(only).extension().string();
-  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return extension == ".pdf" || extension == ".tif" || extension == ".tiff";
-}
-
 // The batch: every input read, each result printed as it arrives; the outcome as an exit status.
 int read_images(const CliOptions& options, crossocr::Reader& reader) {
   const std::vector<Input> all = expand_inputs(options.images, options.recursive);
@@ -375,7 +360,6 @@ int main(int argc, char** argv) {
   try {
     // A searchable PDF shows each image: results carry them.
     options.reader.keep_pixels = options.format == OutputFormat::kPdf;
-    options.reader.engines_at_open = names_a_batch(options.images) ? 0 : 1;
     reader = crossocr::Reader::open(options.reader);
   } catch (const crossocr::ConfigError& e) {
     report_problem(e.what());

@@ -51,7 +51,6 @@ std::vector<std::unique_ptr<Reader>> open_readers(
   for (Mode mode : modes) {
     ReaderOptions o = options;
     o.mode = mode;
-    o.engines_at_open = 0;  // a set is a batch
     readers.push_back(Reader::open(o));
     if (!readers.back()->remote_unavailable().empty() && remote_unavailable &&
         (readers.size() == 1 || readers[readers.size() - 2]->remote_unavailable().empty())) {
