@@ -126,6 +126,16 @@ TEST(ConvNet, AnUnsupportedOperatorOrABrokenFileIsAConfigErrorNamingTheFile) {
     EXPECT_NE(std::string(e.what()).find(sigmoid), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("Sigmoid"), std::string::npos) << e.what();
   }
+  // Weights one value short would have had oneDNN read past their end.
+  onnx::ModelProto short_weights;
+  std::ifstream again(default_recognizer_path(), std::ios::binary);
+  ASSERT_TRUE(short_weights.ParseFromIstream(&again));
+  onnx::TensorProto& first = *short_weights.mutable_graph()->mutable_initializer(0);
+  ASSERT_GT(first.raw_data().size(), sizeof(float));
+  first.mutable_raw_data()->resize(first.raw_data().size() - sizeof(float));
+  const std::string short_path = dir.write("short.onnx", short_weights.SerializeAsString());
+  EXPECT_THROW(ConvNet{short_path}, ConfigError);
+
   std::vector<std::uint8_t> bytes = testing::read_bytes(default_recognizer_path());
   bytes.resize(5000);
   const std::string truncated = dir.write("truncated.onnx", bytes);

@@ -102,6 +102,7 @@ ConvNet::ConvNet(const std::string& onnx_path, NetPrecision precision) : graph_(
   for (const onnx::NodeProto& n : g.node()) {
     Node node;
     if (n.output_size() != 1) unsupported(onnx_path, n.op_type() + " with several outputs");
+    if (n.input_size() < (n.op_type() == "Add" ? 2 : 1)) unsupported(onnx_path, n.op_type() + " without its inputs");
     node.output = n.output(0);
     if (n.op_type() == "Conv") {
       node.op = Op::kConv;
@@ -111,8 +112,12 @@ ConvNet::ConvNet(const std::string& onnx_path, NetPrecision precision) : graph_(
       node.weights = floats_of(w, onnx_path);
       node.weight_dims.assign(w.dims().begin(), w.dims().end());
       if (node.weight_dims.size() != 4) unsupported(onnx_path, "a Conv that is not 2-D");
-      if (n.input_size() > 2) node.bias = floats_of(*initializers.at(n.input(2)), onnx_path);
-      node.bias.resize(node.weight_dims[0], 0.0f);
+      if (n.input_size() > 2) {
+        if (!initializers.count(n.input(2))) unsupported(onnx_path, "a Conv whose bias is not a constant");
+        node.bias = floats_of(*initializers.at(n.input(2)), onnx_path);
+      } else {
+        node.bias.assign(node.weight_dims[0], 0.0f);
+      }
       node.kernel = {node.weight_dims[2], node.weight_dims[3]};
     } else if (n.op_type() == "Relu") {
       node.op = Op::kRelu;
@@ -152,6 +157,13 @@ ConvNet::ConvNet(const std::string& onnx_path, NetPrecision precision) : graph_(
     }
     if (node.kernel.size() != 2 || node.strides.size() != 2 || node.dilations.size() != 2) {
       unsupported(onnx_path, "a layer that is not 2-D");
+    }
+    if (node.op == Op::kConv) {
+      const Dims& w = node.weight_dims;
+      if (static_cast<memory::dim>(node.weights.size()) != w[0] * w[1] * w[2] * w[3] ||
+          static_cast<memory::dim>(node.bias.size()) != w[0] || node.kernel != Dims{w[2], w[3]}) {
+        unsupported(onnx_path, "a Conv whose weights, bias and kernel do not agree in size");
+      }
     }
     graph.nodes.push_back(std::move(node));
   }
