@@ -224,6 +224,110 @@ Dims output_dims(const Node& n, const Dims& in, memory::dim channels) {
 
 }  // namespace
 
+std::unique_ptr<ConvNet::Plan> ConvNet::compile(int channels, int height, int width) {
+  const Graph& g = *graph_;
+  auto plan = std::make_unique<Plan>();
+  dnnl::engine& engine = cpu();
+  plan->stream = dnnl::stream(engine);
+  dnnl::stream& stream = plan->stream;
+  const auto f32 = memory::data_type::f32;
+  const auto act = g.values;
+  const auto any = memory::format_tag::any;
+  std::map<std::string, memory> tensors;
+  plan->input = memory({{1, channels, height, width}, f32, memory::format_tag::nchw}, engine);
+  tensors[g.input] = plan->input;
+
+  // `value` laid out as `desc` wants it: itself, or a copy made by a reorder step.
+  auto as = [&](const memory& value, const memory::desc& desc) {
+    if (value.get_desc() == desc) return value;
+    memory copy(desc, engine);
+    plan->steps.push_back({dnnl::reorder(value, copy), {{DNNL_ARG_FROM, value}, {DNNL_ARG_TO, copy}}});
+    return copy;
+  };
+  auto input_of = [&](const std::string& name) {
+    auto it = tensors.find(name);
+    if (it == tensors.end()) unsupported(g.path, "value " + name + " is used before it is made");
+    return it->second;
+  };
+
+  for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    const memory src = input_of(n.inputs[0]);
+    const Dims in = src.get_desc().dims();
+    memory dst;
+    if (n.op == Op::kConv) {
+      if (in[1] != n.weight_dims[1]) unsupported(g.path, "a Conv whose input has other channels");
+      const Dims out = output_dims(n, in, n.weight_dims[0]);
+      if (out[2] < 1 || out[3] < 1) {
+        throw std::invalid_argument("an input of " + std::to_string(height) + "x" + std::to_string(width) +
+                                    " is too small for the network " + g.path);
+      }
+      const Dims dilates{n.dilations[0] - 1, n.dilations[1] - 1};  // oneDNN counts the gaps
+      dnnl::convolution_forward::desc desc(
+          dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, {in, act, any},
+          {n.weight_dims, act, any}, {{n.weight_dims[0]}, f32, memory::format_tag::x}, {out, act, any},
+          n.strides, dilates, n.pad_begin, n.pad_end);
+      dnnl::primitive_attr attr;
+      if (n.relu) {
+        dnnl::post_ops ops;
+        ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+        attr.set_post_ops(ops);
+      }
+      const dnnl::convolution_forward::primitive_desc pd(desc, attr, engine);
+      std::vector<memory>& laid_out = graph_->laid_out_weights[i];
+      auto same = std::find_if(laid_out.begin(), laid_out.end(),
+                               [&](const memory& w) { return w.get_desc() == pd.weights_desc(); });
+      if (same == laid_out.end()) {
+        memory file_weights({n.weight_dims, f32, memory::format_tag::oihw}, engine,
+                            const_cast<float*>(n.weights.data()));
+        memory weights(pd.weights_desc(), engine);
+        dnnl::reorder(file_weights, weights).execute(stream, file_weights, weights);
+        same = laid_out.insert(laid_out.end(), weights);
+      }
+      const memory weights = *same;
+      memory bias({{n.weight_dims[0]}, f32, memory::format_tag::x}, engine, const_cast<float*>(n.bias.data()));
+      const memory conv_src = as(src, pd.src_desc());
+      dst = memory(pd.dst_desc(), engine);
+      plan->steps.push_back({dnnl::convolution_forward(pd),
+                             {{DNNL_ARG_SRC, conv_src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, bias},
+                              {DNNL_ARG_DST, dst}}});
+    } else if (n.op == Op::kMaxPool) {
+      const Dims out = output_dims(n, in, in[1]);
+      dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max,
+                                       src.get_desc(), {out, act, any}, n.strides, n.kernel, n.pad_begin,
+                                       n.pad_end);
+      const dnnl::pooling_forward::primitive_desc pd(desc, engine);
+      dst = memory(pd.dst_desc(), engine);
+      plan->steps.push_back({dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}});
+    } else if (n.op == Op::kRelu) {
+      dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_relu,
+                                       src.get_desc(), 0.0f, 0.0f);
+      const dnnl::eltwise_forward::primitive_desc pd(desc, engine);
+      dst = memory(pd.dst_desc(), engine);
+      plan->steps.push_back({dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}});
+    } else {  // kAdd
+      const memory other = input_of(n.inputs[1]);
+      if (other.get_desc().dims() != in) unsupported(g.path, "an Add of differently shaped values");
+      const memory addend = as(other, src.get_desc());
+      dnnl::binary::desc desc(dnnl::algorithm::binary_add, src.get_desc(), src.get_desc(), src.get_desc());
+      const dnnl::binary::primitive_desc pd(desc, engine);
+      dst = memory(pd.dst_desc(), engine);
+      plan->steps.push_back(
+          {dnnl::binary(pd), {{DNNL_ARG_SRC_0, src}, {DNNL_ARG_SRC_1, addend}, {DNNL_ARG_DST, dst}}});
+    }
+    tensors[n.output] = dst;
+  }
+  stream.wait();
+
+  const memory logits = input_of(g.output);
+  const Dims out = logits.get_desc().dims();
+  if (out.size() != 4 || out[2] != 1) unsupported(g.path, "an output that is not classes x 1 x steps");
+  plan->output = as(logits, {out, f32, memory::format_tag::nchw});
+  plan->classes = static_cast<int>(out[1]);
+  plan->time_steps = static_cast<int>(out[3]);
+  return plan;
+}
+
 ConvNetOutput ConvNet::forward(const float* planes, int channels, int height, int width) {
   // One thread per call, compiling a plan included: the engine runs one reader per worker thread,
   // which already fills the cores. (oneDNN is built on OpenMP here, which would otherwise start a
@@ -231,110 +335,7 @@ ConvNetOutput ConvNet::forward(const float* planes, int channels, int height, in
   const OneThread one_thread;
   const std::vector<int> shape{channels, height, width};
   auto found = plans_.find(shape);
-  if (found == plans_.end()) {
-    const Graph& g = *graph_;
-    auto plan = std::make_unique<Plan>();
-    dnnl::engine& engine = cpu();
-    plan->stream = dnnl::stream(engine);
-    dnnl::stream& stream = plan->stream;
-    const auto f32 = memory::data_type::f32;
-    const auto act = g.values;
-    const auto any = memory::format_tag::any;
-    std::map<std::string, memory> tensors;
-    plan->input = memory({{1, channels, height, width}, f32, memory::format_tag::nchw}, engine);
-    tensors[g.input] = plan->input;
-
-    // `value` laid out as `desc` wants it: itself, or a copy made by a reorder step.
-    auto as = [&](const memory& value, const memory::desc& desc) {
-      if (value.get_desc() == desc) return value;
-      memory copy(desc, engine);
-      plan->steps.push_back({dnnl::reorder(value, copy), {{DNNL_ARG_FROM, value}, {DNNL_ARG_TO, copy}}});
-      return copy;
-    };
-    auto input_of = [&](const std::string& name) {
-      auto it = tensors.find(name);
-      if (it == tensors.end()) unsupported(g.path, "value " + name + " is used before it is made");
-      return it->second;
-    };
-
-    for (std::size_t i = 0; i < g.nodes.size(); ++i) {
-      const Node& n = g.nodes[i];
-      const memory src = input_of(n.inputs[0]);
-      const Dims in = src.get_desc().dims();
-      memory dst;
-      if (n.op == Op::kConv) {
-        if (in[1] != n.weight_dims[1]) unsupported(g.path, "a Conv whose input has other channels");
-        const Dims out = output_dims(n, in, n.weight_dims[0]);
-        if (out[2] < 1 || out[3] < 1) {
-          throw std::invalid_argument("an input of " + std::to_string(height) + "x" + std::to_string(width) +
-                                      " is too small for the network " + g.path);
-        }
-        const Dims dilates{n.dilations[0] - 1, n.dilations[1] - 1};  // oneDNN counts the gaps
-        dnnl::convolution_forward::desc desc(
-            dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, {in, act, any},
-            {n.weight_dims, act, any}, {{n.weight_dims[0]}, f32, memory::format_tag::x}, {out, act, any},
-            n.strides, dilates, n.pad_begin, n.pad_end);
-        dnnl::primitive_attr attr;
-        if (n.relu) {
-          dnnl::post_ops ops;
-          ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-          attr.set_post_ops(ops);
-        }
-        const dnnl::convolution_forward::primitive_desc pd(desc, attr, engine);
-        std::vector<memory>& laid_out = graph_->laid_out_weights[i];
-        auto same = std::find_if(laid_out.begin(), laid_out.end(),
-                                 [&](const memory& w) { return w.get_desc() == pd.weights_desc(); });
-        if (same == laid_out.end()) {
-          memory file_weights({n.weight_dims, f32, memory::format_tag::oihw}, engine,
-                              const_cast<float*>(n.weights.data()));
-          memory weights(pd.weights_desc(), engine);
-          dnnl::reorder(file_weights, weights).execute(stream, file_weights, weights);
-          same = laid_out.insert(laid_out.end(), weights);
-        }
-        const memory weights = *same;
-        memory bias({{n.weight_dims[0]}, f32, memory::format_tag::x}, engine, const_cast<float*>(n.bias.data()));
-        const memory conv_src = as(src, pd.src_desc());
-        dst = memory(pd.dst_desc(), engine);
-        plan->steps.push_back({dnnl::convolution_forward(pd),
-                               {{DNNL_ARG_SRC, conv_src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, bias},
-                                {DNNL_ARG_DST, dst}}});
-      } else if (n.op == Op::kMaxPool) {
-        const Dims out = output_dims(n, in, in[1]);
-        dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::pooling_max,
-                                         src.get_desc(), {out, act, any}, n.strides, n.kernel, n.pad_begin,
-                                         n.pad_end);
-        const dnnl::pooling_forward::primitive_desc pd(desc, engine);
-        dst = memory(pd.dst_desc(), engine);
-        plan->steps.push_back({dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}});
-      } else if (n.op == Op::kRelu) {
-        dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_relu,
-                                         src.get_desc(), 0.0f, 0.0f);
-        const dnnl::eltwise_forward::primitive_desc pd(desc, engine);
-        dst = memory(pd.dst_desc(), engine);
-        plan->steps.push_back({dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}});
-      } else {  // kAdd
-        const memory other = input_of(n.inputs[1]);
-        if (other.get_desc().dims() != in) unsupported(g.path, "an Add of differently shaped values");
-        const memory addend = as(other, src.get_desc());
-        dnnl::binary::desc desc(dnnl::algorithm::binary_add, src.get_desc(), src.get_desc(), src.get_desc());
-        const dnnl::binary::primitive_desc pd(desc, engine);
-        dst = memory(pd.dst_desc(), engine);
-        plan->steps.push_back(
-            {dnnl::binary(pd), {{DNNL_ARG_SRC_0, src}, {DNNL_ARG_SRC_1, addend}, {DNNL_ARG_DST, dst}}});
-      }
-      tensors[n.output] = dst;
-    }
-    stream.wait();
-
-    const memory logits = input_of(g.output);
-    const Dims out = logits.get_desc().dims();
-    if (out.size() != 4 || out[2] != 1) unsupported(g.path, "an output that is not classes x 1 x steps");
-    plan->output = as(logits, {out, f32, memory::format_tag::nchw});
-    plan->classes = static_cast<int>(out[1]);
-    plan->time_steps = static_cast<int>(out[3]);
-    found = plans_.emplace(shape, std::move(plan)).first;
-  }
-
+  if (found == plans_.end()) found = plans_.emplace(shape, compile(channels, height, width)).first;
   Plan& plan = *found->second;
   std::memcpy(plan.input.get_data_handle(), planes, sizeof(float) * channels * height * width);
   for (Plan::Step& step : plan.steps) step.primitive.execute(plan.stream, step.args);

@@ -46,6 +46,7 @@ class ConvNet {
  private:
   struct Graph;
   struct Plan;
+  std::unique_ptr<Plan> compile(int channels, int height, int width);
   std::unique_ptr<Graph> graph_;
   std::map<std::vector<int>, std::unique_ptr<Plan>> plans_;
 };
