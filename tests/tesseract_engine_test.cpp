@@ -9,8 +9,13 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
 
 namespace crossocr {
 namespace {
@@ -91,6 +96,59 @@ TEST(TesseractEngine, DictionaryWordsAreWordsAndCodesAreNot) {
   EXPECT_FALSE(engine.is_word("QXZV"));
   EXPECT_FALSE(engine.is_word("B0OK"));
   EXPECT_FALSE(engine.is_word(""));
+}
+
+// Engines lease started Tesseract APIs from pools the process shares. Engines on threads of their
+// own, reading at the same time with and without dictionaries, read each strip as one engine
+// alone does; an engine with a charset is never lent an API started without it.
+TEST(TesseractEngine, EnginesOnThreadsShareApisAndReadAsOneAlone) {
+  std::vector<LoadedImage> strips;
+  for (const char* name : {"u0000.png", "u0001.png", "u0002.png", "m0000.png", "m0001.png", "m0002.png"}) {
+    strips.push_back(load_image(testing::data_path(std::string("xor-strips/") + name)));
+    ASSERT_TRUE(strips.back().ok()) << name;
+  }
+  auto read_all = [&strips](TesseractEngine& engine) {
+    std::vector<std::string> texts;
+    for (const LoadedImage& strip : strips) {
+      const Variant as_is{"as-is", strip.pixels, 1.0, 0};
+      texts.push_back(engine.recognize(as_is, Layout::kStrip).text);
+      texts.push_back(engine.recognize_words(as_is).text);
+      texts.push_back(engine.is_word(texts.back()) ? "word" : "no word");
+    }
+    return texts;
+  };
+  TesseractEngine alone(TesseractOptions{});
+  const std::vector<std::string> expected = read_all(alone);
+
+  TesseractOptions digits_only;
+  digits_only.charset = "0123456789";
+  constexpr int kThreads = 3, kRounds = 4;
+  std::vector<std::vector<std::string>> read(kThreads);
+  std::vector<std::string> digit_readings;
+  {
+    std::vector<std::jthread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        TesseractEngine engine(TesseractOptions{});
+        for (int round = 0; round < kRounds; ++round) read[t] = read_all(engine);
+      });
+    }
+    TesseractEngine digits(digits_only);
+    for (int round = 0; round < kRounds; ++round) {
+      for (const LoadedImage& strip : strips) {
+        digit_readings.push_back(digits.recognize({"as-is", strip.pixels, 1.0, 0}, Layout::kStrip).text);
+      }
+    }
+  }
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(read[t], expected) << "thread " << t;
+  bool letters_read = false;
+  for (std::size_t i = 0; i < expected.size(); i += 3) {
+    letters_read |= std::any_of(expected[i].begin(), expected[i].end(), ::isalpha);
+  }
+  EXPECT_TRUE(letters_read);
+  for (const std::string& text : digit_readings) {
+    for (char c : text) EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(c)) || c == ' ') << text;
+  }
 }
 
 TEST(TesseractEngine, MissingLanguageDataIsAConfigErrorThatSaysWhatToDo) {

@@ -24,6 +24,7 @@
 #include <optional>
 #include <set>
 
+#include <malloc.h>
 #include <unistd.h>
 
 namespace {
@@ -349,6 +350,10 @@ int read_images(const CliOptions& options, crossocr::Reader& reader) {
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
+  // Images, Tesseract's language data and its per-line buffers are allocated and freed at every
+  // image in blocks glibc would map and unmap each time, page by page: served from the heap instead
+  // they are reused. 300 strips: 26,100 page faults -> 23,200, 0.89 -> 0.85 s; peak memory the same.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
   ParseOutcome parsed = parse_command_line(argc, argv);
   if (!parsed.options) return parsed.exit_code;
   CliOptions& options = *parsed.options;

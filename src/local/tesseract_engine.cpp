@@ -19,13 +19,13 @@
 #include <cctype>
 #include <chrono>
 #include <climits>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <tuple>
 #include <utility>
 #include <sstream>
 #include <vector>
@@ -148,36 +148,80 @@ void drop_letter_spacing(std::vector<PlacedGlyph>& placed) {
   }
 }
 
-// One English dictionary per process and language data: a lookup only reads the word lists, and
-// loading them costs an engine as much as the rest of its start-up. Lookups take turns (Tesseract
-// does not promise they are thread-safe); each takes microseconds.
-class SharedDictionary {
+// Started Tesseract APIs of one flavour and language data, shared by every engine of the process.
+// A start-up costs about a sixth of a second of CPU (most of it Tesseract's own tables, loaded
+// whatever the engine mode), while most reads and every dictionary lookup take milliseconds or
+// less: a batch of codes needs one API of each flavour, not one per worker thread. A thread that
+// finds every started API busy waits as long as a start-up took before it starts another, so it
+// never loses more than twice what the better choice would have cost (pages, read for seconds,
+// soon get one API per thread). It does not wait for one still starting: starting its own takes
+// as long.
+class ApiPool {
  public:
-  static SharedDictionary& of(const TesseractOptions& options) {
+  static ApiPool& of(const TesseractOptions& options, Flavour flavour) {
     static std::mutex made_mutex;
-    static std::map<std::string, std::unique_ptr<SharedDictionary>> made;
+    static std::map<std::string, std::unique_ptr<ApiPool>> made;
     std::lock_guard lock(made_mutex);
-    auto& dictionary = made[options.tessdata_dir + '\n' + options.lang + '\n' + options.charset];
-    if (!dictionary) dictionary.reset(new SharedDictionary(make_api(options, Flavour::kPage)));
-    return *dictionary;
+    auto& pool = made[options.tessdata_dir + '\n' + options.lang + '\n' + options.charset + '\n' +
+                      (flavour == Flavour::kPage ? "page" : "strip")];
+    if (!pool) pool.reset(new ApiPool(options, flavour));
+    return *pool;
   }
 
-  bool contains(const std::string& word) {
-    std::lock_guard lock(mutex_);
-    return api_->IsValidWord(word.c_str()) != 0;
-  }
+  // An API for the holder alone until the lease ends.
+  class Lease {
+   public:
+    Lease(ApiPool& pool, std::unique_ptr<tesseract::TessBaseAPI> api) : pool_(pool), api_(std::move(api)) {}
+    ~Lease() { pool_.give_back(std::move(api_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    tesseract::TessBaseAPI& operator*() const { return *api_; }
+    tesseract::TessBaseAPI* operator->() const { return api_.get(); }
 
-  // The API itself, to recognise a line with, while the lock is held; nothing when another thread
-  // is using it.
-  std::pair<tesseract::TessBaseAPI*, std::unique_lock<std::mutex>> try_lend() {
-    std::unique_lock lock(mutex_, std::try_to_lock);
-    return {lock.owns_lock() ? api_.get() : nullptr, std::move(lock)};
+   private:
+    ApiPool& pool_;
+    std::unique_ptr<tesseract::TessBaseAPI> api_;
+  };
+
+  // Throws ConfigError when no API can be started (missing or broken language data).
+  Lease lease() {
+    std::unique_lock lock(mutex_);
+    if (idle_.empty() && started_ > 0) {
+      given_back_.wait_for(lock, start_up_cost_, [this] { return !idle_.empty(); });
+    }
+    if (!idle_.empty()) {
+      auto api = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(*this, std::move(api));
+    }
+    lock.unlock();
+    const auto start = std::chrono::steady_clock::now();
+    auto api = make_api(options_, flavour_);
+    lock.lock();
+    ++started_;
+    start_up_cost_ = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    return Lease(*this, std::move(api));
   }
 
  private:
-  explicit SharedDictionary(std::unique_ptr<tesseract::TessBaseAPI> api) : api_(std::move(api)) {}
+  ApiPool(TesseractOptions options, Flavour flavour) : options_(std::move(options)), flavour_(flavour) {}
+
+  void give_back(std::unique_ptr<tesseract::TessBaseAPI> api) {
+    {
+      std::lock_guard lock(mutex_);
+      idle_.push_back(std::move(api));
+    }
+    given_back_.notify_one();
+  }
+
+  const TesseractOptions options_;
+  const Flavour flavour_;
   std::mutex mutex_;
-  std::unique_ptr<tesseract::TessBaseAPI> api_;
+  std::condition_variable given_back_;
+  std::vector<std::unique_ptr<tesseract::TessBaseAPI>> idle_;
+  int started_ = 0;
+  // Until one is measured: about what a start-up takes on an idle core.
+  std::chrono::milliseconds start_up_cost_{150};
 };
 
 // Tesseract scales a line to a fixed height, so its beam search runs over columns in proportion
@@ -199,33 +243,29 @@ cv::Mat with_bounded_aspect(const cv::Mat& gray) {
 
 struct TesseractEngine::Impl {
   TesseractOptions options;
-  std::unique_ptr<tesseract::TessBaseAPI> strip_api;
-  std::unique_ptr<tesseract::TessBaseAPI> page_api;
-  SharedDictionary* dictionary = nullptr;  // found once, on the first word looked up
+  ApiPool* strip_apis = nullptr;
+  ApiPool* page_apis = nullptr;  // with dictionaries: also the one the words are looked up in
   std::optional<std::chrono::steady_clock::time_point> deadline;
   bool out_of_time = false;
 
-  SharedDictionary& shared_dictionary() {
-    if (dictionary == nullptr) dictionary = &SharedDictionary::of(options);
-    return *dictionary;
-  }
-
-  tesseract::TessBaseAPI& api_for(Layout layout) {
+  ApiPool::Lease lease(Layout layout) {
     // Debian's Tesseract splits each line's LSTM over OpenMP threads. With an engine per thread
     // that oversubscribes the cores many times over (tesseract#3109). OMP_THREAD_LIMIT
     // is read only at process start; allowing zero active parallel levels has the same effect from
     // inside the library. The setting belongs to the calling thread, hence here.
     omp_set_max_active_levels(0);
-    auto& api = layout == Layout::kPage ? page_api : strip_api;
-    if (!api) api = make_api(options, layout == Layout::kPage ? Flavour::kPage : Flavour::kStrip);
-    return *api;
+    return (layout == Layout::kPage ? page_apis : strip_apis)->lease();
   }
 };
 
 TesseractEngine::TesseractEngine(const TesseractOptions& options)
     : impl_(std::make_unique<Impl>()) {
   impl_->options = options;
-  impl_->api_for(Layout::kStrip);  // fail now, not on the first image, when the data is missing
+  impl_->strip_apis = &ApiPool::of(options, Flavour::kStrip);
+  impl_->page_apis = &ApiPool::of(options, Flavour::kPage);
+  // Fail now, not on the first image, when the data is missing. Every local reading looks its
+  // candidates up in the dictionaries, so this start-up is never wasted.
+  impl_->lease(Layout::kPage);
 }
 
 TesseractEngine::~TesseractEngine() = default;
@@ -238,13 +278,12 @@ Reading TesseractEngine::recognize(const Variant& variant, Layout layout, bool k
 }
 
 Reading TesseractEngine::recognize_words(const Variant& variant) {
-  Reading r = recognize_with(variant, Layout::kPage, Layout::kPage, tesseract::PSM_SINGLE_LINE, true);
+  Reading r = recognize_with(variant, Layout::kPage, Layout::kPage, tesseract::PSM_SINGLE_LINE);
   r.variant = variant.name + "+dictionary";
   return r;
 }
 
-Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionaries, Layout spacing, int psm,
-                                        bool may_borrow) {
+Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionaries, Layout spacing, int psm) {
   const StageTimer timer(Stage::kTesseract);
   const auto start = std::chrono::steady_clock::now();
   Reading reading;
@@ -268,14 +307,8 @@ Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionar
     monitor.set_deadline_msecs(static_cast<std::int32_t>(std::min<long long>(left, INT32_MAX)));
   }
 
-  // Until this engine has an API with dictionaries of its own, a line is read with the shared
-  // dictionary's whenever no other thread is using it: most batches of codes need a handful such
-  // reads, and an API of their own would cost each worker thread another Tesseract start-up
-  // (about a sixth of a second of CPU).
-  std::unique_lock<std::mutex> borrowed;
-  tesseract::TessBaseAPI* lent = nullptr;
-  if (may_borrow && !impl_->page_api) std::tie(lent, borrowed) = impl_->shared_dictionary().try_lend();
-  tesseract::TessBaseAPI& api = lent ? *lent : impl_->api_for(dictionaries);
+  const ApiPool::Lease lease = impl_->lease(dictionaries);
+  tesseract::TessBaseAPI& api = *lease;
   api.SetPageSegMode(static_cast<tesseract::PageSegMode>(psm));
   api.SetImage(gray.data, gray.cols, gray.rows, 1, static_cast<int>(gray.step));
   api.SetSourceResolution(300);  // unknown DPI would otherwise be guessed (and warned about)
@@ -331,7 +364,7 @@ bool TesseractEngine::is_word(const std::string& text) {
   bool any = false;
   std::string token;
   std::istringstream words(text);
-  SharedDictionary& dictionary = impl_->shared_dictionary();
+  const ApiPool::Lease dictionary = impl_->lease(Layout::kPage);
   while (words >> token) {
     // Surrounding punctuation is not part of the word ("dress." is the word "dress").
     const auto first = std::find_if(token.begin(), token.end(), [](unsigned char c) { return std::isalpha(c); });
@@ -342,7 +375,7 @@ bool TesseractEngine::is_word(const std::string& text) {
       return false;
     }
     for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!dictionary.contains(word)) return false;
+    if (dictionary->IsValidWord(word.c_str()) == 0) return false;
     any = true;
   }
   return any;

@@ -1,6 +1,7 @@
-// TesseractEngine: an adapter over Tesseract's C++ API. It owns one TessBaseAPI per flavour
-// (dictionaries off for strips, on for pages), initialised once and reused for every image.
-// Not thread-safe: create one per thread (Tesseract's own rule for TessBaseAPI).
+// TesseractEngine: an adapter over Tesseract's C++ API. Each recognition leases a started
+// TessBaseAPI of its flavour (dictionaries off for strips, on for pages and words) from pools the
+// process's engines share, so a batch starts Tesseract about once per flavour, not per thread.
+// Not thread-safe (its time budget is per image): create one per thread.
 #pragma once
 
 #include "engine.hpp"
@@ -45,10 +46,8 @@ class TesseractEngine : public Engine {
   bool out_of_time() const;
 
  private:
-  // `dictionaries` picks the API (kPage: with them); `spacing` kStrip drops letter spacing;
-  // `may_borrow`: a line may be read with the process's shared dictionary API (see the .cpp).
-  Reading recognize_with(const Variant& variant, Layout dictionaries, Layout spacing, int psm,
-                         bool may_borrow = false);
+  // `dictionaries` picks the API (kPage: with them); `spacing` kStrip drops letter spacing.
+  Reading recognize_with(const Variant& variant, Layout dictionaries, Layout spacing, int psm);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
