@@ -143,5 +143,37 @@ TEST(ConvNet, AnUnsupportedOperatorOrABrokenFileIsAConfigErrorNamingTheFile) {
   EXPECT_THROW(ConvNet{dir.file("missing.onnx")}, ConfigError);
 }
 
+// Engines of a batch share one parse of each network; each ConvNet keeps its own plans, and a
+// file written anew is read anew.
+TEST(ConvNet, NetworksOfOneFileShareTheirParseButNotTheirPlansAndAFileWrittenAnewIsReadAnew) {
+  testing::ScratchDir dir;
+  const std::string path = dir.write("recognizer.onnx", testing::read_bytes(default_recognizer_path()));
+  const std::string image = testing::data_path("seed/zguvu.png");
+  const std::vector<float> narrow = planes_of(image, 1, 32, 128), wide = planes_of(image, 1, 32, 160);
+  auto logits = [](ConvNet& net, const std::vector<float>& planes, int width) {
+    const ConvNetOutput out = net.forward(planes.data(), 1, 32, width);
+    return std::vector<float>(out.logits, out.logits + out.classes * out.steps);
+  };
+  ConvNet alone(path);
+  const std::vector<float> narrow_alone = logits(alone, narrow, 128), wide_alone = logits(alone, wide, 160);
+  ConvNet first(path), second(path);
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(logits(first, narrow, 128), narrow_alone);
+    EXPECT_EQ(logits(second, wide, 160), wide_alone);
+    EXPECT_EQ(logits(second, narrow, 128), narrow_alone);
+    EXPECT_EQ(logits(first, wide, 160), wide_alone);
+  }
+
+  onnx::ModelProto model;
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(model.ParseFromIstream(&in));
+  for (auto& node : *model.mutable_graph()->mutable_node()) {
+    if (node.op_type() == "Relu") node.set_op_type("Sigmoid");
+  }
+  dir.write("recognizer.onnx", model.SerializeAsString());
+  EXPECT_THROW(ConvNet{path}, ConfigError);
+  EXPECT_EQ(logits(first, narrow, 128), narrow_alone);  // the networks made before keep theirs
+}
+
 }  // namespace
 }  // namespace crossocr

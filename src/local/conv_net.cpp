@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 
@@ -63,9 +65,12 @@ struct ConvNet::Graph {
   memory::data_type values = memory::data_type::f32;  // activations' and weights' type
   std::string input, output;
   std::vector<Node> nodes;
-  // Each Conv's weights in the layouts its kernels compiled so far asked for: plans for other
-  // widths mostly ask for the same one, and the line reader's weights are 2.6 MB.
-  std::vector<std::vector<memory>> laid_out_weights;
+};
+
+// Each Conv's weights in the layouts its kernels compiled so far asked for: plans for other
+// widths mostly ask for the same one, and the line reader's weights are 2.6 MB.
+struct ConvNet::WeightLayouts {
+  std::vector<std::vector<memory>> of_node;
 };
 
 // The network compiled for one input shape: its primitives in order with their arguments.
@@ -80,13 +85,38 @@ struct ConvNet::Plan {
   int classes = 0, time_steps = 0;
 };
 
-ConvNet::ConvNet(const std::string& onnx_path, NetPrecision precision) : graph_(std::make_unique<Graph>()) {
-  if (precision == NetPrecision::kFastest && native_bfloat16()) graph_->values = memory::data_type::bf16;
+ConvNet::ConvNet(const std::string& onnx_path, NetPrecision precision)
+    : graph_(shared_graph(onnx_path, precision == NetPrecision::kFastest && native_bfloat16())),
+      layouts_(std::make_unique<WeightLayouts>()) {
+  layouts_->of_node.resize(graph_->nodes.size());
+}
+
+// Every engine of a batch loads the same networks: they are parsed once while any ConvNet uses
+// them (a second engine's start-up was a fifth parsing ONNX and copying weights). The file's
+// size and time stamp are part of the key, so a network written anew is read anew.
+std::shared_ptr<const ConvNet::Graph> ConvNet::shared_graph(const std::string& onnx_path, bool bfloat16) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(onnx_path, error);
+  const auto stamp = std::filesystem::last_write_time(onnx_path, error).time_since_epoch().count();
+  const std::string key = onnx_path + '\n' + (bfloat16 ? "bf16" : "f32") + '\n' + std::to_string(size) + '\n' +
+                          std::to_string(stamp);
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<const Graph>> parsed;
+  std::lock_guard lock(mutex);
+  if (auto graph = parsed[key].lock()) return graph;
+  std::shared_ptr<const Graph> graph = parse(onnx_path, bfloat16);
+  parsed[key] = graph;
+  return graph;
+}
+
+std::unique_ptr<ConvNet::Graph> ConvNet::parse(const std::string& onnx_path, bool bfloat16) {
+  auto parsed = std::make_unique<Graph>();
+  if (bfloat16) parsed->values = memory::data_type::bf16;
   onnx::ModelProto model;
   std::ifstream in(onnx_path, std::ios::binary);
   if (!in || !model.ParseFromIstream(&in)) unsupported(onnx_path, "not a readable ONNX file");
   const onnx::GraphProto& g = model.graph();
-  Graph& graph = *graph_;
+  Graph& graph = *parsed;
   graph.path = onnx_path;
   std::map<std::string, const onnx::TensorProto*> initializers;
   for (const auto& t : g.initializer()) initializers[t.name()] = &t;
@@ -184,7 +214,7 @@ ConvNet::ConvNet(const std::string& onnx_path, NetPrecision precision) : graph_(
     }
   }
   graph.nodes = std::move(fused);
-  graph.laid_out_weights.resize(graph.nodes.size());
+  return parsed;
 }
 
 ConvNet::~ConvNet() = default;
@@ -274,7 +304,7 @@ std::unique_ptr<ConvNet::Plan> ConvNet::compile(int channels, int height, int wi
         attr.set_post_ops(ops);
       }
       const dnnl::convolution_forward::primitive_desc pd(desc, attr, engine);
-      std::vector<memory>& laid_out = graph_->laid_out_weights[i];
+      std::vector<memory>& laid_out = layouts_->of_node[i];
       auto same = std::find_if(laid_out.begin(), laid_out.end(),
                                [&](const memory& w) { return w.get_desc() == pd.weights_desc(); });
       if (same == laid_out.end()) {

@@ -44,10 +44,14 @@ class ConvNet {
   bool bfloat16() const;
 
  private:
-  struct Graph;
+  struct Graph;  // the parsed network, shared by every ConvNet of the same file and precision
+  struct WeightLayouts;
   struct Plan;
+  static std::shared_ptr<const Graph> shared_graph(const std::string& onnx_path, bool bfloat16);
+  static std::unique_ptr<Graph> parse(const std::string& onnx_path, bool bfloat16);
   std::unique_ptr<Plan> compile(int channels, int height, int width);
-  std::unique_ptr<Graph> graph_;
+  std::shared_ptr<const Graph> graph_;
+  std::unique_ptr<WeightLayouts> layouts_;
   std::map<std::vector<int>, std::unique_ptr<Plan>> plans_;
 };
 

@@ -152,10 +152,11 @@ void drop_letter_spacing(std::vector<PlacedGlyph>& placed) {
 // A start-up costs about a sixth of a second of CPU (most of it Tesseract's own tables, loaded
 // whatever the engine mode), while most reads and every dictionary lookup take milliseconds or
 // less: a batch of codes needs one API of each flavour, not one per worker thread. A thread that
-// finds every started API busy waits as long as a start-up took before it starts another, so it
-// never loses more than twice what the better choice would have cost (pages, read for seconds,
-// soon get one API per thread). It does not wait for one still starting: starting its own takes
-// as long.
+// finds every started API busy waits for one; once the pool's threads have waited as long as a
+// start-up took, the next to find them busy starts another. Waiting thus never costs more than
+// twice what the better choice would have (pages, read for seconds, and labels, read line by
+// line with Tesseract, soon get an API per thread). Nobody waits for an API still starting:
+// starting one's own takes as long.
 class ApiPool {
  public:
   static ApiPool& of(const TesseractOptions& options, Flavour flavour) {
@@ -186,8 +187,10 @@ class ApiPool {
   // Throws ConfigError when no API can be started (missing or broken language data).
   Lease lease() {
     std::unique_lock lock(mutex_);
-    if (idle_.empty() && started_ > 0) {
-      given_back_.wait_for(lock, start_up_cost_, [this] { return !idle_.empty(); });
+    if (idle_.empty() && started_ > 0 && waited_ < patience()) {
+      const auto start = std::chrono::steady_clock::now();
+      given_back_.wait_for(lock, patience() - waited_, [this] { return !idle_.empty(); });
+      waited_ += std::chrono::steady_clock::now() - start;
     }
     if (!idle_.empty()) {
       auto api = std::move(idle_.back());
@@ -199,12 +202,17 @@ class ApiPool {
     auto api = make_api(options_, flavour_);
     lock.lock();
     ++started_;
-    start_up_cost_ = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    waited_ = {};
+    start_up_cost_ = std::chrono::steady_clock::now() - start;
     return Lease(*this, std::move(api));
   }
 
  private:
   ApiPool(TesseractOptions options, Flavour flavour) : options_(std::move(options)), flavour_(flavour) {}
+
+  // How long the pool's threads wait, together, before another start-up: half of one, so that
+  // a batch where two threads read with Tesseract all the time soon has an API for each.
+  std::chrono::steady_clock::duration patience() const { return start_up_cost_ / 2; }
 
   void give_back(std::unique_ptr<tesseract::TessBaseAPI> api) {
     {
@@ -221,7 +229,9 @@ class ApiPool {
   std::vector<std::unique_ptr<tesseract::TessBaseAPI>> idle_;
   int started_ = 0;
   // Until one is measured: about what a start-up takes on an idle core.
-  std::chrono::milliseconds start_up_cost_{150};
+  std::chrono::steady_clock::duration start_up_cost_ = std::chrono::milliseconds(150);
+  // By all threads since the last start-up: many short waits cost as much as one long one.
+  std::chrono::steady_clock::duration waited_{};
 };
 
 // Tesseract scales a line to a fixed height, so its beam search runs over columns in proportion
