@@ -153,11 +153,11 @@ void drop_letter_spacing(std::vector<PlacedGlyph>& placed) {
 // A start-up costs about a sixth of a second of CPU (most of it Tesseract's own tables, loaded
 // whatever the engine mode), while most reads and every dictionary lookup take milliseconds or
 // less: a batch of codes needs one API of each flavour, not one per worker thread. A thread that
-// finds every started API busy waits for one; once the pool's threads have waited, together,
-// half as long as a start-up took, the next to find them busy starts another. Waiting thus never
-// costs much more than the better choice would have (pages, read for seconds, and labels, read
-// line by line with Tesseract, soon get an API per thread). Nobody waits for an API still
-// starting: starting one's own takes as long.
+// finds every started API busy waits for one. Once the pool's threads have waited, together,
+// half as long as a start-up took and a tenth of the time since the last one, the next to find
+// them busy starts another: labels, read line by line with Tesseract, and pages, read for
+// seconds, soon get an API per thread; a batch of codes, where the threads meet only now and
+// then, keeps one. Nobody waits for an API still starting: starting one's own takes as long.
 class ApiPool {
  public:
   static ApiPool& of(const TesseractOptions& options, Flavour flavour) {
@@ -217,10 +217,15 @@ class ApiPool {
   // Throws ConfigError when no API can be started (missing or broken language data).
   Lease lease() {
     std::unique_lock lock(mutex_);
-    if (idle_.empty() && started_ > 0 && waited_ < patience()) {
-      const auto start = std::chrono::steady_clock::now();
-      given_back_.wait_for(lock, patience() - waited_, [this] { return !idle_.empty(); });
-      waited_ += std::chrono::steady_clock::now() - start;
+    while (idle_.empty() && started_ > 0) {
+      const auto now = std::chrono::steady_clock::now();
+      // Until both hold: waiting as long as half a start-up, and for a tenth of the time.
+      const auto short_of_patience = patience() - waited_;
+      const auto short_of_share = (now - counted_since_ - kBusyShare * waited_) / (kBusyShare - 1);
+      const auto wait = std::max(short_of_patience, short_of_share);
+      if (wait <= std::chrono::steady_clock::duration::zero()) break;
+      given_back_.wait_for(lock, wait, [this] { return !idle_.empty(); });
+      waited_ += std::chrono::steady_clock::now() - now;
     }
     if (!idle_.empty()) {
       auto api = std::move(idle_.back());
@@ -233,6 +238,7 @@ class ApiPool {
     lock.lock();
     ++started_;
     waited_ = {};
+    counted_since_ = std::chrono::steady_clock::now();
     start_up_cost_ = std::chrono::steady_clock::now() - start;
     return Lease(*this, std::move(api));
   }
@@ -264,6 +270,8 @@ class ApiPool {
   std::chrono::steady_clock::duration start_up_cost_ = std::chrono::milliseconds(150);
   // By all threads since the last start-up: many short waits cost as much as one long one.
   std::chrono::steady_clock::duration waited_{};
+  std::chrono::steady_clock::time_point counted_since_ = std::chrono::steady_clock::now();
+  static constexpr int kBusyShare = 10;  // waiting a tenth of the time is contention
   std::shared_future<void> starting_aside_;
 };
 
