@@ -716,6 +716,24 @@ TEST(Cli, MissingLanguageDataExitsThreeWithOneLine) {
   EXPECT_EQ(std::count(unknown.err.begin(), unknown.err.end(), '\n'), 1) << unknown.err;
 }
 
+// Vote mode makes its local engine while the first remote request is under way, but a missing
+// file is still the whole run's error, said at once, as in local mode.
+TEST_F(CliRemote, VoteWithMissingLanguageDataOrModelsExitsThreeBeforeAnyRequest) {
+  ScratchDir empty;
+  server.script({testing::Reply{200, testing::seed_response_body()}});
+  const auto no_language = run_cli(remote_args({"--tessdata", empty.path().string(), kSeedStrip}, "vote"));
+  EXPECT_EQ(no_language.exit_code, 3);
+  EXPECT_NE(no_language.err.find("tesseract-ocr-eng"), std::string::npos) << no_language.err;
+  EXPECT_EQ(no_language.out, "");
+  const auto no_model = run_cli(remote_args({"--line-reader", dir.file("missing.onnx"), kSeedStrip}, "vote"));
+  EXPECT_EQ(no_model.exit_code, 3);
+  EXPECT_NE(no_model.err.find("missing.onnx"), std::string::npos) << no_model.err;
+  EXPECT_EQ(server.received().size(), 0u);
+  const auto fine = run_cli(remote_args({kSeedStrip}, "vote"));
+  EXPECT_EQ(fine.exit_code, 0) << fine.err;
+  EXPECT_EQ(fine.out, "ZGUVU\n");
+}
+
 TEST(Cli, HelpAndVersion) {
   const auto help = run_cli({"--help"});
   EXPECT_EQ(help.exit_code, 0);

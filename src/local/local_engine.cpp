@@ -219,28 +219,43 @@ void offset_boxes(Reading& reading, cv::Point by) {
   for (Glyph& g : reading.glyphs) g.box += by;
 }
 
+// The files an engine loads, found (empty: none asked for). Throws ConfigError naming a missing
+// one and where it was looked for.
+struct LocalModelFiles {
+  std::string recognizer, shipped_recognizer, line_reader, calibration;
+
+  explicit LocalModelFiles(const LocalOptions& options) {
+    const std::string named = recognizer_file(options.recognizer_path);
+    if (options.recognizer_path != "none") {
+      recognizer = model_file(named, "strip_recognizer.onnx");
+      if (!options.recognizer_path.empty()) {
+        std::error_code ec;
+        const std::string shipped = default_model_path("strip_recognizer.onnx");
+        if (!shipped.empty() && !std::filesystem::equivalent(shipped, named, ec)) shipped_recognizer = shipped;
+      }
+    }
+    if (options.line_reader_path != "none") line_reader = model_file(options.line_reader_path, "line_reader.onnx");
+    if (options.calibration_path != "none") {
+      calibration = model_file(calibration_for(options), "local_calibration.json");
+    }
+  }
+};
+
 }  // namespace
+
+void LocalEngine::check_files(const LocalOptions& options) {
+  TesseractEngine::check_language_data(options.tesseract);
+  LocalModelFiles{options};
+}
 
 LocalEngine::LocalEngine(const LocalOptions& options)
     : options_(options), tesseract_(options.tesseract) {
-  const std::string recognizer = recognizer_file(options_.recognizer_path);
-  if (options_.recognizer_path != "none") {
-    recognizer_ = StripRecognizer::load(model_file(recognizer, "strip_recognizer.onnx"));
-  }
-  if (recognizer_ && !options_.recognizer_path.empty()) {
-    std::error_code ec;
-    const std::string shipped = default_model_path("strip_recognizer.onnx");
-    if (!shipped.empty() && !std::filesystem::equivalent(shipped, recognizer, ec)) {
-      shipped_recognizer_ = StripRecognizer::load(shipped);
-    }
-  }
-  if (options_.line_reader_path != "none") {
-    line_reader_ = LineReader::load(model_file(options_.line_reader_path, "line_reader.onnx"));
-  }
-  calibration_ = std::make_shared<Calibration>(
-      options_.calibration_path == "none"
-          ? Calibration()
-          : Calibration::load(model_file(calibration_for(options_), "local_calibration.json")));
+  const LocalModelFiles files(options_);
+  if (!files.recognizer.empty()) recognizer_ = StripRecognizer::load(files.recognizer);
+  if (!files.shipped_recognizer.empty()) shipped_recognizer_ = StripRecognizer::load(files.shipped_recognizer);
+  if (!files.line_reader.empty()) line_reader_ = LineReader::load(files.line_reader);
+  calibration_ = std::make_shared<Calibration>(files.calibration.empty() ? Calibration()
+                                                                         : Calibration::load(files.calibration));
 }
 
 LocalEngine::~LocalEngine() = default;

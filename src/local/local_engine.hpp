@@ -26,6 +26,10 @@ struct LineEvidence;
 class LocalEngine : public Engine {
  public:
   explicit LocalEngine(const LocalOptions& options);  // throws ConfigError
+
+  // Throws the ConfigError the constructor would for a missing file (language data, a model), in
+  // microseconds: it loads nothing.
+  static void check_files(const LocalOptions& options);
   ~LocalEngine() override;
   Reading read(const LoadedImage& image) override;
 

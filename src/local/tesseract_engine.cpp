@@ -63,6 +63,14 @@ bool language_data_present(const TesseractOptions& options) {
   return true;
 }
 
+[[noreturn]] void language_data_unloadable(const TesseractOptions& options) {
+  throw ConfigError("Tesseract could not load language '" + options.lang + "' from " +
+                    (options.tessdata_dir.empty() ? std::string("its default tessdata folder")
+                                                  : "'" + options.tessdata_dir + "'") +
+                    ": install tesseract-ocr-" + options.lang + " or pass --tessdata DIR holding " +
+                    options.lang + ".traineddata");
+}
+
 std::unique_ptr<tesseract::TessBaseAPI> make_api(const TesseractOptions& options,
                                                  Flavour flavour) {
   auto api = std::make_unique<tesseract::TessBaseAPI>();
@@ -75,11 +83,7 @@ std::unique_ptr<tesseract::TessBaseAPI> make_api(const TesseractOptions& options
   const char* datapath = options.tessdata_dir.empty() ? nullptr : options.tessdata_dir.c_str();
   if (!language_data_present(options) ||
       api->Init(datapath, options.lang.c_str(), tesseract::OEM_LSTM_ONLY, nullptr, 0, &names, &values, false) != 0) {
-    throw ConfigError("Tesseract could not load language '" + options.lang + "' from " +
-                      (options.tessdata_dir.empty() ? std::string("its default tessdata folder")
-                                                    : "'" + options.tessdata_dir + "'") +
-                      ": install tesseract-ocr-" + options.lang +
-                      " or pass --tessdata DIR holding " + options.lang + ".traineddata");
+    language_data_unloadable(options);
   }
   // We fix polarity ourselves; a second inverted pass only costs time.
   api->SetVariable("tessedit_do_invert", "0");
@@ -325,6 +329,10 @@ TesseractEngine::TesseractEngine(const TesseractOptions& options)
     impl_->strip_apis->await_aside_start();
     throw;
   }
+}
+
+void TesseractEngine::check_language_data(const TesseractOptions& options) {
+  if (!language_data_present(options)) language_data_unloadable(options);
 }
 
 TesseractEngine::~TesseractEngine() { impl_->strip_apis->await_aside_start(); }

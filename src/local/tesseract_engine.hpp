@@ -20,6 +20,9 @@ class TesseractEngine : public Engine {
  public:
   // Throws ConfigError when Tesseract cannot be initialised (missing or broken language data).
   explicit TesseractEngine(const TesseractOptions& options);
+
+  // Throws the constructor's ConfigError when the language data is missing, without loading it.
+  static void check_language_data(const TesseractOptions& options);
   ~TesseractEngine() override;
   TesseractEngine(const TesseractEngine&) = delete;
   TesseractEngine& operator=(const TesseractEngine&) = delete;
