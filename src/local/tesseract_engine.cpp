@@ -20,10 +20,10 @@
 #include <chrono>
 #include <climits>
 #include <condition_variable>
-#include <future>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
