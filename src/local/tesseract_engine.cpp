@@ -200,11 +200,11 @@ class ApiPool {
     starting_aside_ = std::async(std::launch::async, [this] {
       std::unique_ptr<tesseract::TessBaseAPI> api;
       try {
-        api = make_api(options_, flavour_);
+        api = start_one();
       } catch (const ConfigError&) {
         return;
       }
-      give_back(std::move(api), /*newly_started=*/true);
+      give_back(std::move(api));
     }).share();
   }
 
@@ -237,14 +237,7 @@ class ApiPool {
       return Lease(*this, std::move(api));
     }
     lock.unlock();
-    const auto start = std::chrono::steady_clock::now();
-    auto api = make_api(options_, flavour_);
-    lock.lock();
-    ++started_;
-    waited_ = {};
-    counted_since_ = std::chrono::steady_clock::now();
-    start_up_cost_ = std::chrono::steady_clock::now() - start;
-    return Lease(*this, std::move(api));
+    return Lease(*this, start_one());
   }
 
  private:
@@ -255,11 +248,23 @@ class ApiPool {
   // (100 multi-line labels: 3.22 s waiting a whole start-up, 3.18-3.19 s waiting half).
   std::chrono::steady_clock::duration patience() const { return start_up_cost_ / 2; }
 
-  void give_back(std::unique_ptr<tesseract::TessBaseAPI> api, bool newly_started = false) {
+  // A new API, counted: what it cost sets the patience, and the waiting starts over.
+  std::unique_ptr<tesseract::TessBaseAPI> start_one() {
+    const auto start = std::chrono::steady_clock::now();
+    auto api = make_api(options_, flavour_);
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    ++started_;
+    waited_ = {};
+    counted_since_ = now;
+    start_up_cost_ = now - start;
+    return api;
+  }
+
+  void give_back(std::unique_ptr<tesseract::TessBaseAPI> api) {
     {
       std::lock_guard lock(mutex_);
       idle_.push_back(std::move(api));
-      started_ += newly_started;
     }
     given_back_.notify_one();
   }
