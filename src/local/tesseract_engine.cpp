@@ -180,9 +180,11 @@ class ApiPool {
   class Lease {
    public:
     Lease(ApiPool& pool, std::unique_ptr<tesseract::TessBaseAPI> api) : pool_(pool), api_(std::move(api)) {}
-    ~Lease() { pool_.give_back(std::move(api_)); }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
+    ~Lease() {
+      if (api_) pool_.give_back(std::move(api_));
+    }
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = delete;
     tesseract::TessBaseAPI& operator*() const { return *api_; }
     tesseract::TessBaseAPI* operator->() const { return api_.get(); }
 
@@ -306,6 +308,10 @@ struct TesseractEngine::Impl {
   ApiPool* strip_apis = nullptr;
   ApiPool* page_apis = nullptr;  // with dictionaries: also the one the words are looked up in
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Since the deadline was set: waiting for a pooled API, or for one to start. That is not
+  // Tesseract reading, so it does not count against the image's budget, which the deadline
+  // moves out by: a line near its budget read differently while another thread held the API.
+  std::chrono::steady_clock::duration waited_for_apis{};
   bool out_of_time = false;
 
   ApiPool::Lease lease(Layout layout) {
@@ -314,7 +320,16 @@ struct TesseractEngine::Impl {
     // is read only at process start; allowing zero active parallel levels has the same effect from
     // inside the library. The setting belongs to the calling thread, hence here.
     omp_set_max_active_levels(0);
-    return (layout == Layout::kPage ? page_apis : strip_apis)->lease();
+    const auto asked = std::chrono::steady_clock::now();
+    ApiPool::Lease lease = (layout == Layout::kPage ? page_apis : strip_apis)->lease();
+    waited_for_apis += std::chrono::steady_clock::now() - asked;
+    return lease;
+  }
+
+  // Milliseconds left of the image's budget; meaningful only with a deadline.
+  long long time_left() const {
+    const auto now = std::chrono::steady_clock::now();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(*deadline + waited_for_apis - now).count();
   }
 };
 
@@ -367,20 +382,19 @@ Reading TesseractEngine::recognize_with(const Variant& variant, Layout dictionar
   gray = with_bounded_aspect(gray);
   if (!gray.isContinuous()) gray = gray.clone();
 
+  if (impl_->deadline && impl_->time_left() <= 0) {
+    impl_->out_of_time = true;
+    reading.status = Status(StatusCode::kEngine, "the image's time for Tesseract ran out");
+    return reading;
+  }
+  const ApiPool::Lease lease = impl_->lease(dictionaries);
+  tesseract::TessBaseAPI& api = *lease;
   // The image's time budget: Tesseract checks the monitor between words and gives up after it.
   tesseract::ETEXT_DESC monitor;
   if (impl_->deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*impl_->deadline - start).count();
-    if (left <= 0) {
-      impl_->out_of_time = true;
-      reading.status = Status(StatusCode::kEngine, "the image's time for Tesseract ran out");
-      return reading;
-    }
-    monitor.set_deadline_msecs(static_cast<std::int32_t>(std::min<long long>(left, INT32_MAX)));
+    const long long left = std::clamp<long long>(impl_->time_left(), 1, INT32_MAX);
+    monitor.set_deadline_msecs(static_cast<std::int32_t>(left));
   }
-
-  const ApiPool::Lease lease = impl_->lease(dictionaries);
-  tesseract::TessBaseAPI& api = *lease;
   api.SetPageSegMode(static_cast<tesseract::PageSegMode>(psm));
   api.SetImage(gray.data, gray.cols, gray.rows, 1, static_cast<int>(gray.step));
   api.SetSourceResolution(300);  // unknown DPI would otherwise be guessed (and warned about)
@@ -460,6 +474,7 @@ Reading TesseractEngine::read(const LoadedImage& image) {
 
 void TesseractEngine::set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
   impl_->deadline = deadline;
+  impl_->waited_for_apis = {};
   impl_->out_of_time = false;
 }
 

@@ -45,6 +45,7 @@ class TesseractEngine : public Engine {
 
   // Every recognition from now on stops at `deadline` (none: no limit): a read still running then
   // is abandoned, and one asked later fails at once. out_of_time() says whether that happened.
+  // Time spent waiting for a pooled API (busy with another engine, or starting) moves it out.
   void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline);
   bool out_of_time() const;
 
