@@ -32,6 +32,7 @@ What it does, and why:
 - stops within the time budget and prints one progress line about every 15 seconds.
 """
 import argparse
+import copy
 import datetime
 import json
 import math
@@ -362,6 +363,7 @@ def parse_args():
     ap.add_argument("--augment", choices=["light", "strong"], default="strong",
                     help="how the user's images are varied: shifts and blur, or distortions too")
     ap.add_argument("--anchor", type=float, default=1e-2, help="weight of the pull towards the shipped weights")
+    ap.add_argument("--average", type=int, default=1, help="choose among averaged weights (1) or the weights as trained (0)")
     ap.add_argument("--precision", choices=["auto", "float32", "bfloat16"], default="auto",
                     help="of the training forward pass; auto: bfloat16 where the CPU has it natively")
     args = ap.parse_args()
@@ -427,6 +429,7 @@ def train(args, model, pool, pseudo, measure, fonts, rng, budget):
     """Trains until the budget is spent; returns (best score, its state or None for the base,
     steps, strips seen)."""
     anchor = [p.detach().clone() for p in model.parameters()]
+    average = Average(model) if args.average else None
     base_score = measure(model)
     best, best_state = base_score, None  # None: the base network, until training beats it
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
@@ -450,25 +453,50 @@ def train(args, model, pool, pseudo, measure, fonts, rng, budget):
         (loss + args.anchor * drift).backward()
         opt.step()
         step += 1
+        if average:
+            average.update(model, step)
         seen += x.shape[0]
         if pseudo.items and time.time() - last_confirm > 30:
             pool[:] = pool[:pool.labelled] + pseudo.confirm(model)
             last_confirm = time.time()
         if time.time() - last_report > 15:
-            now = measure(model)
-            if now is not None and now > best:
-                best, best_state = now, {k: v.clone() for k, v in model.state_dict().items()}
+            chosen = average.network() if average else model
+            now = measure(chosen)
+            if now is not None and (now > best or (average and now == best and best_state is not None)):
+                best, best_state = now, {k: v.clone() for k, v in chosen.state_dict().items()}
             confirmed = f", {sum(pseudo.confirmed)} of {len(pseudo.items)} readings confirmed" if pseudo.items else ""
             print(f"adapt: {seen} strips seen, loss {loss.item():.3f}, {measure.name} {percent(now)} "
                   f"(base {percent(base_score)}){confirmed}, {elapsed / 60:.1f} of {budget / 60:.1f} min, "
                   f"ETA {max(0, budget - elapsed) / 60:.1f} min", flush=True)
             last_report = time.time()
-    final = measure(model)
+    chosen = average.network() if average else model
+    final = measure(chosen)
     if final is None:  # nothing held back to choose by: the last network
-        best_state = model.state_dict()
-    elif final > best:
-        best, best_state = final, model.state_dict()
+        best_state = chosen.state_dict()
+    elif final > best or (average and final == best and best_state is not None):
+        best, best_state = final, chosen.state_dict()
     return base_score, best, best_state, step, seen
+
+
+class Average:
+    """An exponential moving average of the weights over the last few hundred steps. A few hundred
+    examples measured on a few dozen make each step's network a noisy pick; the average of the
+    networks along the way reads better than any one of them and moves slowly enough to choose by."""
+
+    def __init__(self, model, horizon=500):
+        self.decay = 1 - 1 / horizon
+        self.copy = copy.deepcopy(model)
+        for p in self.copy.parameters():
+            p.requires_grad_(False)
+
+    def update(self, model, step):
+        d = min(self.decay, (1 + step) / (10 + step))  # early on, follow the network closely
+        with torch.no_grad():
+            for a, p in zip(self.copy.parameters(), model.parameters()):
+                a.mul_(d).add_(p.detach(), alpha=1 - d)
+
+    def network(self):
+        return self.copy
 
 
 class Pool(list):
