@@ -147,13 +147,15 @@ std::vector<std::uint8_t> read_standard_input(std::uint64_t max_bytes) {
 
 // Standard input can be read once, so at most one "-" is accepted. An input that could not be
 // listed keeps its error and is reported in its place.
-bool collect_sources(const std::vector<Input>& inputs, std::uint64_t max_bytes, std::vector<ImageSource>& sources) {
+// The inputs' paths move into the sources: a batch's list is held once, not twice.
+bool collect_sources(std::vector<Input> inputs, std::uint64_t max_bytes, std::vector<ImageSource>& sources) {
   bool stdin_used = false;
-  for (const Input& input : inputs) {
-    ImageSource source{.name = input.path};
+  sources.reserve(inputs.size());
+  for (Input& input : inputs) {
+    ImageSource source{.name = std::move(input.path)};
     if (!input.problem.empty()) {
       source.failure = crossocr::Status(crossocr::StatusCode::kIo, input.problem);
-    } else if (input.path == "-") {
+    } else if (source.name == "-") {
       if (stdin_used) {
         report_problem("standard input (-) can be given only once");
         return false;
@@ -177,17 +179,24 @@ std::vector<Input> shard_of(std::vector<Input> inputs, unsigned shard, unsigned 
 
 // Every page of a multi-page document is a source of its own; pages in memory share their bytes.
 std::vector<ImageSource> with_pages(std::vector<ImageSource> sources) {
+  std::vector<int> counts;
+  counts.reserve(sources.size());
+  for (const ImageSource& source : sources) {
+    counts.push_back(!source.failure.ok() ? 1
+                     : source.from_memory ? crossocr::count_pages(source.bytes)
+                                          : crossocr::count_pages(source.name));
+  }
+  // The common batch, images only: its list is not copied.
+  if (std::all_of(counts.begin(), counts.end(), [](int count) { return count <= 1; })) return sources;
   std::vector<ImageSource> pages;
-  for (ImageSource& source : sources) {
-    const int count = !source.failure.ok() ? 1
-                      : source.from_memory ? crossocr::count_pages(source.bytes)
-                                           : crossocr::count_pages(source.name);
-    if (count <= 1) {
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    ImageSource& source = sources[i];
+    if (counts[i] <= 1) {
       pages.push_back(std::move(source));
       continue;
     }
     auto shared = std::make_shared<const std::vector<std::uint8_t>>(std::move(source.bytes));
-    for (int page = 1; page <= count; ++page) {
+    for (int page = 1; page <= counts[i]; ++page) {
       pages.push_back(ImageSource{.name = source.name, .from_memory = source.from_memory, .page = page,
                                   .shared_bytes = source.from_memory ? shared : nullptr});
     }
@@ -236,8 +245,8 @@ int run_command(int (*command)(CliOptions&), CliOptions& options) {
 
 // The inputs this process reads: its shard of them, and with --skip-existing only those whose output
 // file is not in the output folder yet (the others are not read at all).
-std::vector<Input> inputs_to_read(const CliOptions& options, const std::vector<Input>& all, const OutputFolder* folder) {
-  std::vector<Input> inputs = shard_of(all, options.shard, options.shards);
+std::vector<Input> inputs_to_read(const CliOptions& options, std::vector<Input> all, const OutputFolder* folder) {
+  std::vector<Input> inputs = shard_of(std::move(all), options.shard, options.shards);
   if (!options.skip_existing || folder == nullptr) return inputs;
   const std::size_t before = inputs.size();
   std::erase_if(inputs, [&](const Input& input) {
@@ -287,12 +296,12 @@ bool open_output(const std::string& path, std::ofstream& file) {
 
 // The batch: every input read, each result printed as it arrives; the outcome as an exit status.
 int read_images(const CliOptions& options, crossocr::Reader& reader) {
-  const std::vector<Input> all = expand_inputs(options.images, options.recursive);
+  std::vector<Input> all = expand_inputs(options.images, options.recursive);
   std::optional<OutputFolder> folder;
   if (!options.output_dir.empty()) {
     folder.emplace(options.output_dir, options.format, output_names(all), options.reader.limits.render_dpi);
   }
-  const std::vector<Input> inputs = inputs_to_read(options, all, folder ? &*folder : nullptr);
+  std::vector<Input> inputs = inputs_to_read(options, std::move(all), folder ? &*folder : nullptr);
   if (names_an_input(options.output_path, inputs)) {
     report_problem("-o " + options.output_path + " is one of the images to read: choose another output file");
     return kExitUsage;
@@ -312,7 +321,7 @@ int read_images(const CliOptions& options, crossocr::Reader& reader) {
     return kExitUsage;
   }
   std::vector<ImageSource> sources;
-  if (!collect_sources(inputs, options.reader.limits.max_file_bytes, sources)) return kExitUsage;
+  if (!collect_sources(std::move(inputs), options.reader.limits.max_file_bytes, sources)) return kExitUsage;
   sources = with_pages(std::move(sources));
   std::ofstream file;
   if (!open_output(options.output_path, file)) return kExitConfig;
