@@ -33,7 +33,10 @@ std::string groq_error_body(const std::string& message, const std::string& type,
   return nlohmann::json{{"error", error}}.dump();
 }
 
-FakeProvider::FakeProvider() : server_(std::make_unique<httplib::Server>()) {
+FakeProvider::FakeProvider(int workers) : server_(std::make_unique<httplib::Server>()) {
+  if (workers > 0) {
+    server_->new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<std::size_t>(workers)); };
+  }
   replies_ = {Reply{200, seed_response_body(), {}, {}, false}};
   server_->Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
     ReceivedRequest r;

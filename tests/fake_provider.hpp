@@ -46,7 +46,9 @@ std::string groq_error_body(const std::string& message, const std::string& type,
 
 class FakeProvider {
  public:
-  FakeProvider();
+  // `workers`: the server's threads (0: cpp-httplib's default, 8). Each kept-alive connection
+  // holds one, so a client with more connections than that waits on the server, not itself.
+  explicit FakeProvider(int workers = 0);
   ~FakeProvider();
   FakeProvider(const FakeProvider&) = delete;
   FakeProvider& operator=(const FakeProvider&) = delete;
