@@ -17,7 +17,8 @@ What it does, and why:
   styles (when fonts are installed), and every weight is pulled towards its shipped value (L2-SP),
   because an adapted model lost 8 points on keras-captcha without either;
 - holds back a tenth of the examples (or reads --validate), measures exact match on them before
-  and during training, and writes the best network seen; when training never beats the base
+  and during training, and writes the best network seen: the best running average of the weights
+  (class Average; --average 0 for the weights as trained); when training never beats the base
   network on the held-back images, the base network is written unchanged and the report says so;
 - learns from remote readings (--readings: crossocr's JSONL of remote or vote results) only where
   a second reader confirms them: the vote found the local reading the same, or the network being
