@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages crossocr needs (only those missing, so a second run is quick)
 # and builds it in ./build. Run from anywhere; needs root or sudo only when something is missing.
-#   tools/setup.sh [--training] [--checks]
+#   tools/setup.sh [--reader-only] [--training] [--checks]
+#     --reader-only: only what reading needs, and no test suite (tools/demo.sh: the quick start);
+#                    without it the test suite's packages come too and it is built
 #     --training: also what `crossocr adapt` trains with (PyTorch)
 #     --checks: also what tools/fuzz.sh builds with (clang, its sanitizer runtimes with libFuzzer,
 #               its OpenMP), strace (a test kills the CLI between writes with it) and
@@ -10,14 +12,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+tests=ON
 for option in "$@"; do
   case "$option" in
+    --reader-only)
+      tests=OFF ;;
     --training)
       tools/install_packages.sh python3-torch python3-onnx python3-opencv python3-pil python3-numpy fontconfig ;;
     --checks)
       tools/install_packages.sh clang libclang-rt-14-dev libomp-14-dev strace libxml2-utils python3-lxml ;;
     *)
-      echo "setup.sh: unknown option $option (--training, --checks)" >&2
+      echo "setup.sh: unknown option $option (--reader-only, --training, --checks)" >&2
       exit 2 ;;
   esac
 done
@@ -26,7 +31,12 @@ tools/install_packages.sh \
   cmake g++ make pkg-config ca-certificates \
   libtesseract-dev libleptonica-dev libpoppler-cpp-dev libpng-dev libjpeg-dev tesseract-ocr tesseract-ocr-eng \
   libopencv-dev libdnnl-dev libonnx-dev libprotobuf-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev \
-  libgtest-dev libcpp-httplib-dev libsqlite3-dev libssl-dev zlib1g-dev chromium
+  libsqlite3-dev libssl-dev zlib1g-dev
+if [ "$tests" = ON ]; then
+  # The tests' own: GoogleTest, a loopback HTTP server, and a browser to open the HTML report.
+  tools/install_packages.sh libgtest-dev libcpp-httplib-dev chromium
+fi
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+# Said every time: a tree set up --reader-only gets its tests back from a plain setup.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCROSSOCR_BUILD_TESTS="$tests" >/dev/null
 cmake --build build -j"$(nproc)" >&2
