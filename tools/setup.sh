@@ -27,15 +27,16 @@ for option in "$@"; do
   esac
 done
 
-tools/install_packages.sh \
-  cmake g++ make pkg-config ca-certificates \
-  libtesseract-dev libleptonica-dev libpoppler-cpp-dev libpng-dev libjpeg-dev tesseract-ocr tesseract-ocr-eng \
-  libopencv-dev libdnnl-dev libonnx-dev libprotobuf-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev \
+packages=(
+  cmake g++ make pkg-config ca-certificates
+  libtesseract-dev libleptonica-dev libpoppler-cpp-dev libpng-dev libjpeg-dev tesseract-ocr tesseract-ocr-eng
+  libopencv-dev libdnnl-dev libonnx-dev libprotobuf-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev libssl-dev zlib1g-dev
-if [ "$tests" = ON ]; then
-  # The tests' own: GoogleTest, a loopback HTTP server, and a browser to open the HTML report.
-  tools/install_packages.sh libgtest-dev libcpp-httplib-dev chromium
-fi
+)
+# The tests' own: GoogleTest, a loopback HTTP server, and a browser to open the HTML report.
+# One call with the reader's packages, so a fresh machine runs apt-get update once for both.
+[ "$tests" = OFF ] || packages+=(libgtest-dev libcpp-httplib-dev chromium)
+tools/install_packages.sh "${packages[@]}"
 
 # Said every time: a tree set up --reader-only gets its tests back from a plain setup.
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DCROSSOCR_BUILD_TESTS="$tests" >/dev/null
