@@ -431,8 +431,14 @@ def train(args, model, pool, pseudo, measure, fonts, rng, budget):
     steps, strips seen)."""
     anchor = [p.detach().clone() for p in model.parameters()]
     average = Average(model) if args.average else None
+    chosen = average.network() if average else model  # what is measured and written
     base_score = measure(model)
     best, best_state = base_score, None  # None: the base network, until training beats it
+
+    def improves(score):
+        # A later average at the same score has seen more of the training: it wins the tie.
+        return score > best or (average is not None and score == best and best_state is not None)
+
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     bf16 = args.precision == "bfloat16"
@@ -461,20 +467,18 @@ def train(args, model, pool, pseudo, measure, fonts, rng, budget):
             pool[:] = pool[:pool.labelled] + pseudo.confirm(model)
             last_confirm = time.time()
         if time.time() - last_report > 15:
-            chosen = average.network() if average else model
             now = measure(chosen)
-            if now is not None and (now > best or (average and now == best and best_state is not None)):
+            if now is not None and improves(now):
                 best, best_state = now, {k: v.clone() for k, v in chosen.state_dict().items()}
             confirmed = f", {sum(pseudo.confirmed)} of {len(pseudo.items)} readings confirmed" if pseudo.items else ""
             print(f"adapt: {seen} strips seen, loss {loss.item():.3f}, {measure.name} {percent(now)} "
                   f"(base {percent(base_score)}){confirmed}, {elapsed / 60:.1f} of {budget / 60:.1f} min, "
                   f"ETA {max(0, budget - elapsed) / 60:.1f} min", flush=True)
             last_report = time.time()
-    chosen = average.network() if average else model
     final = measure(chosen)
     if final is None:  # nothing held back to choose by: the last network
         best_state = chosen.state_dict()
-    elif final > best or (average and final == best and best_state is not None):
+    elif improves(final):
         best, best_state = final, chosen.state_dict()
     return base_score, best, best_state, step, seen
 
@@ -483,8 +487,8 @@ class Average:
     """An exponential moving average of the weights: it spans about the last tenth of the steps so
     far, at most about `horizon`. A few hundred examples measured on a few dozen make each step's
     network a noisy pick; the average of the networks along the way reads better than any one of
-    them (an unseen kind from 300 examples: 86.0% over two seeds -> 89.7% over three) and moves slowly enough
-    to choose by."""
+    them (an unseen kind from 300 examples: 86.0% over two seeds -> 89.7% over three) and moves
+    slowly enough to choose by."""
 
     def __init__(self, model, horizon=500):
         self.decay = 1 - 1 / horizon
