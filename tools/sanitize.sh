@@ -27,7 +27,8 @@ nice -n 19 cmake --build build-fuzz -j2 --target crossocr_tests >&2
 # make and never free (language data, thread pools) in the tests that read with them, which are
 # not ours to fix; memory errors and undefined behaviour are what this run is for. (The fuzz
 # targets, which load neither, do check for leaks.)
-# The static CLI there finds no library folder to find its models from: point it at the tree's.
+# The test program, linked with the static library there, finds no library folder to find its
+# models from: point it at the tree's.
 export CROSSOCR_MODELS="$PWD/build-fuzz/share/crossocr/models"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"

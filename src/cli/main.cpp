@@ -5,7 +5,6 @@
 #include "cli/documents.hpp"
 #include "cli/eval_command.hpp"
 #include "cli/input_list.hpp"
-#include "cli/malloc_tuning.hpp"
 #include "cli/output_folder.hpp"
 #include "cli/progress.hpp"
 #include "crossocr/errors.hpp"
@@ -357,9 +356,9 @@ int read_images(const CliOptions& options, crossocr::Reader& reader) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// The program's body, called by the launcher (launcher.cpp) once malloc is tuned.
+extern "C" __attribute__((visibility("default"))) int crossocr_cli_main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
-  rerun_with_huge_pages(argv);
   ParseOutcome parsed = parse_command_line(argc, argv);
   if (!parsed.options) return parsed.exit_code;
   CliOptions& options = *parsed.options;
