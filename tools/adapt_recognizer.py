@@ -14,8 +14,10 @@ What it does, and why:
   a strip (src/local/strip_recognizer.cpp), with light shifts and blur so that a few hundred
   examples are not learnt by heart;
 - keeps what the network knew: half of every batch is generated strips of the base training's
-  styles (when fonts are installed), and every weight is pulled towards its shipped value (L2-SP),
-  because an adapted model lost 8 points on keras-captcha without either;
+  styles (when fonts are installed; drawn from a bank of a thousand renewed two a batch, since
+  drawing each afresh took most of the time budget: class GeneratedStrips), and every weight is
+  pulled towards its shipped value (L2-SP), because an adapted model lost 8 points on
+  keras-captcha without either;
 - holds back a tenth of the examples (or reads --validate), measures exact match on them before
   and during training, and writes the best network seen: the best running average of the weights
   (class Average; --average 0 for the weights as trained); when training never beats the base
@@ -29,7 +31,7 @@ What it does, and why:
 - computes the network's forward pass in bfloat16 (autocast; weights, loss and updates stay
   float32) where the CPU does bfloat16 natively (AVX512-BF16, AMX): a step of 32 strips took a
   third of its float32 time on the project's machine, so the same minutes train about twice as
-  many steps (data drawing does not speed up);
+  many steps;
 - stops within the time budget and prints one progress line about every 15 seconds.
 """
 import argparse
@@ -324,21 +326,48 @@ def readings(model, images):
     return readings_and_likelihood(model, images)[0]
 
 
+class GeneratedStrips:
+    """Strips of the base training's styles to mix into every batch, from a bank drawn once and
+    renewed a few at a time. Drawing one costs several times what a training step spends on a
+    user's image (about 6 ms against 1-3 on the project's machine), so drawing half of every batch
+    afresh spent most of the time budget on drawing; as a reminder of what the network knew, a
+    bank of a thousand, slowly renewed, does as well for far fewer draws."""
+
+    def __init__(self, fonts, seed, size=1000, renewed_per_batch=2):
+        self.gen = base.StripGenerator(fonts, seed)
+        self.rng = random.Random(seed)
+        self.bank = [self.draw() for _ in range(size)]
+        self.renewed_per_batch = renewed_per_batch
+
+    def draw(self):
+        pil, text = self.gen.sample()
+        return base.to_input(pil), text
+
+    def renew(self):
+        for _ in range(self.renewed_per_batch):
+            self.bank[self.rng.randrange(len(self.bank))] = self.draw()
+
+    def sample(self):
+        return self.rng.choice(self.bank)
+
+
 def batches(train, fonts, rng, size, augment=jitter):
     """Endless batches: half the user's images (varied by `augment`), half generated strips when
     fonts are there to draw them."""
-    gen = base.StripGenerator(fonts, rng.randint(0, 1 << 30)) if fonts else None
+    generated = GeneratedStrips(fonts, rng.randint(0, 1 << 30)) if fonts else None
     while True:
         imgs, labels, lengths = [], [], []
         for k in range(size):
-            if gen is not None and k % 2 == 1:
-                pil, text = gen.sample()
-                imgs.append(base.to_input(pil))
+            if generated is not None and k % 2 == 1:
+                strip, text = generated.sample()
+                imgs.append(strip)
             else:
                 img, text = rng.choice(train)[:2]
                 imgs.append(strip_input(augment(img, rng)))
             labels += [base.CHARSET.index(c) + 1 for c in text]
             lengths.append(len(text))
+        if generated is not None:
+            generated.renew()
         yield torch.from_numpy(np.stack(imgs)[:, None]), torch.tensor(labels), torch.tensor(lengths)
 
 

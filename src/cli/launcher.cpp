@@ -1,4 +1,4 @@
-// The `crossocr` executable: a launcher that needs nothing but the C library. It first starts
+// The `crossocr` executable: a launcher that links only the C and C++ runtimes. It first starts
 // itself again with glibc's malloc tuned (malloc_tuning.hpp); glibc reads those tunables only as a
 // process starts. Only then does it load the command line and everything it links (OpenCV,
 // Tesseract, oneDNN, curl: about 40 ms of relocation and static set-up on this machine), so that
