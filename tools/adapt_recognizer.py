@@ -351,10 +351,17 @@ class GeneratedStrips:
         return self.rng.choice(self.bank)
 
 
-def batches(train, fonts, rng, size, augment=jitter):
+def bank_size(budget):
+    """Generated strips to bank for a training of `budget` seconds: about a hundredth of it spent
+    drawing them (some 6 ms each), so a thousand for the default 10 minutes and a few dozen for
+    the half-minute runs of the tests."""
+    return max(50, min(1000, int(budget * 1.7)))
+
+
+def batches(train, fonts, rng, size, augment=jitter, bank=1000):
     """Endless batches: half the user's images (varied by `augment`), half generated strips when
-    fonts are there to draw them."""
-    generated = GeneratedStrips(fonts, rng.randint(0, 1 << 30)) if fonts else None
+    fonts are there to draw them (from a bank of `bank`)."""
+    generated = GeneratedStrips(fonts, rng.randint(0, 1 << 30), size=bank) if fonts else None
     while True:
         imgs, labels, lengths = [], [], []
         for k in range(size):
@@ -472,7 +479,8 @@ def train(args, model, pool, pseudo, measure, fonts, rng, budget):
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     bf16 = args.precision == "bfloat16"
     start, step, seen, last_report, last_confirm = time.time(), 0, 0, time.time(), time.time()
-    for x, y, lengths in batches(pool, fonts, rng, 32, distort if args.augment == "strong" else jitter):
+    augment = distort if args.augment == "strong" else jitter
+    for x, y, lengths in batches(pool, fonts, rng, 32, augment, bank_size(budget)):
         elapsed = time.time() - start
         if elapsed > budget:
             break
