@@ -225,7 +225,7 @@ class ApiPool {
     std::unique_lock lock(mutex_);
     while (idle_.empty() && started_ > 0) {
       const auto now = std::chrono::steady_clock::now();
-      // Until both hold: waiting as long as half a start-up, and for a tenth of the time.
+      // Until both hold: waiting as long as a start-up, and for a tenth of the time.
       const auto short_of_patience = patience() - waited_;
       const auto short_of_share = (now - counted_since_ - kBusyShare * waited_) / (kBusyShare - 1);
       const auto wait = std::max(short_of_patience, short_of_share);
