@@ -2,6 +2,7 @@
 // cannot make. Kept apart from main(), which only runs the reader and prints.
 #pragma once
 
+#include "cli/exit_codes.hpp"
 #include "crossocr/reader.hpp"
 
 #include <optional>
@@ -11,15 +12,6 @@
 namespace crossocr::cli {
 
 enum class OutputFormat { kText, kJson, kJsonl, kHocr, kAlto, kTsv, kPdf };
-
-// Exit statuses, documented in the README and --help.
-enum ExitCode : int {
-  kExitOk = 0,           // every image was read
-  kExitImageFailed = 1,  // at least one image could not be read (the others were)
-  kExitUsage = 2,        // bad flags or arguments
-  kExitConfig = 3,       // misconfiguration: Tesseract data missing, output not writable
-  kExitFlagged = 5,      // --strict: every image was read, but some result is flagged for review
-};
 
 struct CliOptions {
   std::vector<std::string> images;  // as given: files, folders, @LIST files, - for standard input

@@ -3,6 +3,7 @@
 // process starts. Only then does it load the command line and everything it links (OpenCV,
 // Tesseract, oneDNN, curl: about 40 ms of relocation and static set-up on this machine), so that
 // cost is paid once, not once before and once after the restart.
+#include "cli/exit_codes.hpp"
 #include "cli/malloc_tuning.hpp"
 
 #include <dlfcn.h>
@@ -14,7 +15,6 @@ namespace {
 // The command line's library, found through this executable's run path (the build tree's
 // library folder, or the installed one beside bin/).
 constexpr const char* kCommandLineLibrary = "libcrossocr_cli.so";
-constexpr int kExitConfig = 3;  // as cli_options.hpp: the installation is incomplete
 
 }  // namespace
 
@@ -23,13 +23,13 @@ int main(int argc, char** argv) {
   void* library = dlopen(kCommandLineLibrary, RTLD_LAZY | RTLD_LOCAL);
   if (library == nullptr) {
     std::fprintf(stderr, "crossocr: cannot load the command line (%s): %s\n", kCommandLineLibrary, dlerror());
-    return kExitConfig;
+    return crossocr::cli::kExitConfig;  // the installation is incomplete
   }
   using Main = int (*)(int, char**);
   const auto run = reinterpret_cast<Main>(dlsym(library, "crossocr_cli_main"));
   if (run == nullptr) {
     std::fprintf(stderr, "crossocr: %s has no crossocr_cli_main: %s\n", kCommandLineLibrary, dlerror());
-    return kExitConfig;
+    return crossocr::cli::kExitConfig;
   }
   return run(argc, argv);
 }
