@@ -333,7 +333,7 @@ class GeneratedStrips:
     afresh spent most of the time budget on drawing; as a reminder of what the network knew, a
     bank of a thousand, slowly renewed, does as well for far fewer draws."""
 
-    def __init__(self, fonts, seed, size=1000, renewed_per_batch=2):
+    def __init__(self, fonts, seed, size, renewed_per_batch=2):
         self.gen = base.StripGenerator(fonts, seed)
         self.rng = random.Random(seed)
         self.bank = [self.draw() for _ in range(size)]
@@ -358,7 +358,7 @@ def bank_size(budget):
     return max(50, min(1000, int(budget * 1.7)))
 
 
-def batches(train, fonts, rng, size, augment=jitter, bank=1000):
+def batches(train, fonts, rng, size, augment, bank):
     """Endless batches: half the user's images (varied by `augment`), half generated strips when
     fonts are there to draw them (from a bank of `bank`)."""
     generated = GeneratedStrips(fonts, rng.randint(0, 1 << 30), size=bank) if fonts else None
