@@ -20,6 +20,7 @@ struct Candidate {
   double path_log_probability = 0.0;  // networks: see CtcDecoded; Tesseract: unused
   int votes = 1;                      // Tesseract: how many variants read this text
   bool word = false;                  // the text is made of dictionary words
+  bool adapted = false;               // read by a recogniser adapted to the user's kind
 };
 
 // What is known about the line as a whole when the candidates are weighed.

@@ -3,6 +3,7 @@
 #include "crossocr/errors.hpp"
 #include "local/glyph_case.hpp"
 #include "local/calibration.hpp"
+#include "local/candidate_choice.hpp"
 #include "local/line_finder.hpp"
 #include "local/look_alike_repair.hpp"
 #include "local/line_reader.hpp"
@@ -46,16 +47,6 @@ void measure_ink_heights(Reading& reading, const Variant& variant) {
   }
 }
 
-// When the networks' best candidate is this probable, Tesseract is not asked: it would cost more
-// than the whole rest of the read for a reading it almost never changes.
-constexpr double kSureWithoutTesseract = 0.97;
-// Nor when the most probable text is the strip recogniser's code of 4-7 letters and digits with
-// every letter at least this probable (it is asked only when the line reader saw a code or could
-// not make the line out): on CAPTCHA-like strips Tesseract rarely improves on it, and the
-// generated lines the calibration is fitted on are harder for it than real CAPTCHAs, so the
-// calibrated probability alone would send nearly every strip to Tesseract.
-constexpr double kStripRecognizerSure = 0.65;
-
 // Below this spread of levels in every channel an image is one flat colour (a blank page, an
 // all-black or fully transparent image, JPEG noise on white): it holds no ink to read.
 constexpr double kFaintestInk = 8.0;
@@ -98,41 +89,6 @@ Reading finished(Reading reading, std::chrono::steady_clock::time_point start) {
   reading.latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return reading;
-}
-
-double weakest_glyph(const Reading& r) {
-  double weakest = r.glyphs.empty() ? 0.0 : 1.0;
-  for (const Glyph& g : r.glyphs) weakest = std::min(weakest, g.confidence);
-  return weakest;
-}
-
-// The candidate most probably right, with that probability as its confidence. Where several
-// readers read that very text, the glyphs (confidences, boxes, runners-up) are those of the reader
-// surest of its weakest letter: a vote weighs them letter by letter.
-Reading most_probable(const LineEvidence& evidence, const Calibration& calibration) {
-  std::size_t best = 0;
-  double best_p = -1.0;
-  for (std::size_t i = 0; i < evidence.candidates.size(); ++i) {
-    const double p = calibration.probability(candidate_features(evidence, i));
-    if (p > best_p) best_p = p, best = i;
-  }
-  const Reading* chosen = &evidence.candidates[best].reading;
-  for (const Candidate& c : evidence.candidates) {
-    if (c.reading.text == chosen->text && weakest_glyph(c.reading) > weakest_glyph(*chosen)) chosen = &c.reading;
-  }
-  Reading out = *chosen;
-  out.confidence = best_p;
-  out.confidence_source = "calibrated";
-  return out;
-}
-
-bool strip_recognizer_sure(const LineEvidence& evidence, const Reading& chosen) {
-  for (const Candidate& c : evidence.candidates) {
-    const std::string& t = c.reading.text;
-    if (c.reader != ReaderKind::kStrip || t != chosen.text || t.size() < 4 || t.size() > 7) continue;
-    return weakest_glyph(c.reading) >= kStripRecognizerSure;
-  }
-  return false;
 }
 
 // The strip recogniser reads codes of 0-9 A-Z a-z; it is asked when the line reader saw one, or
@@ -269,13 +225,16 @@ LineEvidence LocalEngine::network_evidence(const cv::Mat& line) {
   }
   if (recognizer_ && (!line_reader_ || might_be_a_code(evidence.candidates.front()))) {
     NetworkReading r = recognizer_->read(line, charset);
+    bool adapted = shipped_recognizer_ != nullptr;
     if (shipped_recognizer_) {
       // Measured with a model adapted to an unseen CAPTCHA kind: its kind 83.5 -> 82.5%, while
       // pycaptcha went 68.6 -> 74.3% (shipped 80%) and svg-captcha 82.5 -> 84.5% (86.5%).
       NetworkReading shipped = shipped_recognizer_->read(line, charset);
-      if (shipped.path_log_probability > r.path_log_probability) r = std::move(shipped);
+      if (shipped.path_log_probability > r.path_log_probability) r = std::move(shipped), adapted = false;
     }
-    evidence.candidates.push_back(Candidate{ReaderKind::kStrip, std::move(r.reading), r.path_log_probability});
+    Candidate strip{ReaderKind::kStrip, std::move(r.reading), r.path_log_probability};
+    strip.adapted = adapted;
+    evidence.candidates.push_back(std::move(strip));
   }
   mark_words(evidence, 0);
   return evidence;
@@ -324,7 +283,7 @@ Reading LocalEngine::read_line(const cv::Mat& line) {
   LineEvidence evidence = network_evidence(line);
   if (!evidence.candidates.empty()) {
     Reading best = most_probable(evidence, *calibration_);
-    if (best.confidence >= kSureWithoutTesseract || strip_recognizer_sure(evidence, best)) return best;
+    if (sure_without_tesseract(evidence, best)) return best;
   }
   add_tesseract_evidence(evidence, line);
   if (evidence.candidates.empty()) {
@@ -335,7 +294,7 @@ Reading LocalEngine::read_line(const cv::Mat& line) {
                                                   : "Tesseract could not read any preprocessed variant");
     return none;
   }
-  return most_probable(evidence, *calibration_);
+  return final_choice(evidence, *calibration_);
 }
 
 std::vector<std::pair<std::vector<double>, std::string>> LocalEngine::calibration_samples(
