@@ -34,6 +34,37 @@ TEST(StripRecognizer, TheCommittedModelReadsMostXorStripsAlone) {
   EXPECT_GE(exact, 282) << exact << "/" << images;  // 94%
 }
 
+// Reading by a majority of five variants (what an adapted network does) on the same strips: as
+// accurate, and its glyph boxes moved back into each strip's own pixels, where the drawn strip's
+// reading put them (within the variants' two pixels and 5%).
+TEST(StripRecognizer, AMajorityOfVariantsKeepsBoxesInTheStrip) {
+  const auto recognizer = StripRecognizer::load(default_recognizer_path());
+  ASSERT_NE(recognizer, nullptr);
+  std::ifstream labels(testing::data_path("xor-strips/labels.tsv"));
+  int images = 0, exact = 0, compared = 0;
+  for (std::string line; std::getline(labels, line);) {
+    const auto tab = line.find('\t');
+    const LoadedImage image = load_image(testing::data_path("xor-strips/" + line.substr(0, tab)));
+    ASSERT_TRUE(image.ok());
+    const Reading majority = recognizer->read_by_majority(image.pixels).reading;
+    const Reading plain = recognizer->read(image.pixels).reading;
+    ++images;
+    exact += majority.text == line.substr(tab + 1);
+    const cv::Rect whole({0, 0}, image.pixels.size());
+    for (const Glyph& g : majority.glyphs) EXPECT_EQ(g.box & whole, g.box);
+    if (majority.text != plain.text) continue;
+    ++compared;
+    for (std::size_t i = 0; i < plain.glyphs.size(); ++i) {
+      const int slack = 3 + plain.glyphs[i].box.x / 20;
+      EXPECT_NEAR(majority.glyphs[i].box.x, plain.glyphs[i].box.x, slack) << line;
+      EXPECT_NEAR(majority.glyphs[i].box.br().x, plain.glyphs[i].box.br().x, slack) << line;
+    }
+  }
+  EXPECT_EQ(images, 300);
+  EXPECT_GE(exact, 282) << exact << "/" << images;
+  EXPECT_GE(compared, 280);
+}
+
 // Runners-up are the next classes at the character's most certain step, less probable than it and
 // best first; a charset restricts the characters and their runners-up alike (to digits, the seed's
 // letters must become digits, not vanish).

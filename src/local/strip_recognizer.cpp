@@ -113,6 +113,51 @@ NetworkReading StripRecognizer::read(const cv::Mat& bgr, const std::string& char
                          bgr.size(), "recognizer");
 }
 
+namespace {
+
+// The affine maps from a strip to its four variants: shifted two pixels either way, scaled 5%
+// either way about its centre.
+std::vector<cv::Mat> variant_maps(cv::Size size) {
+  std::vector<cv::Mat> maps;
+  for (const double dx : {-2.0, 2.0}) maps.push_back((cv::Mat_<double>(2, 3) << 1, 0, dx, 0, 1, 0));
+  const cv::Point2f centre(size.width / 2.0f, size.height / 2.0f);
+  for (const double scale : {0.95, 1.05}) maps.push_back(cv::getRotationMatrix2D(centre, 0, scale));
+  return maps;
+}
+
+// Glyph boxes read in a variant, moved back into the strip's pixels.
+void boxes_back(Reading& reading, const cv::Mat& map, cv::Size size) {
+  cv::Mat back;
+  cv::invertAffineTransform(map, back);
+  const auto point = [&](cv::Point p) {
+    return cv::Point(static_cast<int>(std::lround(back.at<double>(0, 0) * p.x + back.at<double>(0, 1) * p.y + back.at<double>(0, 2))),
+                     static_cast<int>(std::lround(back.at<double>(1, 0) * p.x + back.at<double>(1, 1) * p.y + back.at<double>(1, 2))));
+  };
+  for (Glyph& g : reading.glyphs) g.box = cv::Rect(point(g.box.tl()), point(g.box.br())) & cv::Rect({0, 0}, size);
+}
+
+}  // namespace
+
+NetworkReading StripRecognizer::read_by_majority(const cv::Mat& bgr, const std::string& charset) {
+  std::vector<NetworkReading> readings;
+  readings.push_back(read(bgr, charset));
+  for (const cv::Mat& map : variant_maps(bgr.size())) {
+    cv::Mat variant;
+    cv::warpAffine(bgr, variant, map, bgr.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    readings.push_back(read(variant, charset));
+    boxes_back(readings.back().reading, map, bgr.size());
+  }
+  const auto agreeing = [&](const NetworkReading& r) {
+    return std::count_if(readings.begin(), readings.end(),
+                         [&](const NetworkReading& o) { return o.reading.text == r.reading.text; });
+  };
+  std::size_t best = 0;  // the drawn strip's, unless more agree on another
+  for (std::size_t i = 1; i < readings.size(); ++i) {
+    if (agreeing(readings[i]) > agreeing(readings[best])) best = i;
+  }
+  return std::move(readings[best]);
+}
+
 std::string default_recognizer_path() { return default_model_path("strip_recognizer.onnx"); }
 
 }  // namespace crossocr
