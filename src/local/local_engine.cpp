@@ -226,7 +226,7 @@ LineEvidence LocalEngine::network_evidence(const cv::Mat& line) {
   if (recognizer_ && (!line_reader_ || might_be_a_code(evidence.candidates.front()))) {
     bool adapted = shipped_recognizer_ != nullptr;
     // An adapted network reads by a majority of five variants: on two unseen kinds, adapted on 300
-    // examples, the network alone read 2-5 points more so (tools/adapt_recognizer.py's figures).
+    // examples, the whole engine read 1-5 points more so (README, "Adapting the local reader").
     NetworkReading r = adapted ? recognizer_->read_by_majority(line, charset) : recognizer_->read(line, charset);
     if (shipped_recognizer_) {
       // Measured with a model adapted to an unseen CAPTCHA kind: its kind 83.5 -> 82.5%, while

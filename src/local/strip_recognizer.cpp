@@ -129,11 +129,13 @@ std::vector<cv::Mat> variant_maps(cv::Size size) {
 void boxes_back(Reading& reading, const cv::Mat& map, cv::Size size) {
   cv::Mat back;
   cv::invertAffineTransform(map, back);
-  const auto point = [&](cv::Point p) {
-    return cv::Point(static_cast<int>(std::lround(back.at<double>(0, 0) * p.x + back.at<double>(0, 1) * p.y + back.at<double>(0, 2))),
-                     static_cast<int>(std::lround(back.at<double>(1, 0) * p.x + back.at<double>(1, 1) * p.y + back.at<double>(1, 2))));
-  };
-  for (Glyph& g : reading.glyphs) g.box = cv::Rect(point(g.box.tl()), point(g.box.br())) & cv::Rect({0, 0}, size);
+  for (Glyph& g : reading.glyphs) {
+    std::vector<cv::Point2f> corners{cv::Point2f(g.box.tl()), cv::Point2f(g.box.br())};
+    cv::transform(corners, corners, back);
+    g.box = cv::Rect(cv::Point(cvRound(corners[0].x), cvRound(corners[0].y)),
+                     cv::Point(cvRound(corners[1].x), cvRound(corners[1].y))) &
+            cv::Rect({0, 0}, size);
+  }
 }
 
 }  // namespace
