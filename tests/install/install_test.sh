@@ -44,3 +44,13 @@ if err=$("$prefix/bin/crossocr" "$work/seed.png" 2>&1); then
 fi
 case $err in *"was not found in"*) echo "ok: a missing model is an error: $err" ;;
   *) echo "FAIL: unexpected error: $err" >&2; exit 1 ;; esac
+
+# Without its command-line module the launcher exits 3, naming the file it could not load.
+module=$(find "$prefix" -name 'libcrossocr_cli.so' | head -n1)
+[ -n "$module" ] || { echo "FAIL: libcrossocr_cli.so was not installed" >&2; exit 1; }
+rm -f "$module"
+status=0
+err=$("$prefix/bin/crossocr" --version 2>&1) || status=$?
+[ "$status" -eq 3 ] || { echo "FAIL: without its module the launcher exited $status: $err" >&2; exit 1; }
+case $err in *"cannot load the command line"*"libcrossocr_cli.so"*) echo "ok: a missing module is an error: $err" ;;
+  *) echo "FAIL: unexpected error: $err" >&2; exit 1 ;; esac
