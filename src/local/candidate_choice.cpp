@@ -15,11 +15,15 @@ Reading reading_of(const LineEvidence& evidence, std::size_t i, const Calibratio
   return out;
 }
 
+// A code of 4-7 characters with every one at least kStripRecognizerSure.
+bool sure_code(const Reading& reading) {
+  const std::size_t length = reading.text.size();
+  return length >= 4 && length <= 7 && weakest_glyph(reading) >= kStripRecognizerSure;
+}
+
 bool strip_recognizer_sure(const LineEvidence& evidence, const Reading& chosen) {
   for (const Candidate& c : evidence.candidates) {
-    const std::string& t = c.reading.text;
-    if (c.reader != ReaderKind::kStrip || t != chosen.text || t.size() < 4 || t.size() > 7) continue;
-    return weakest_glyph(c.reading) >= kStripRecognizerSure;
+    if (c.reader == ReaderKind::kStrip && c.reading.text == chosen.text) return sure_code(c.reading);
   }
   return false;
 }
@@ -34,9 +38,7 @@ bool strip_recognizer_sure(const LineEvidence& evidence, const Reading& chosen) 
 std::optional<std::size_t> adapted_reading_over(const LineEvidence& evidence, const std::string& chosen) {
   const auto& candidates = evidence.candidates;
   const auto own = std::find_if(candidates.begin(), candidates.end(), [](const Candidate& c) { return c.adapted; });
-  if (own == candidates.end() || own->reading.text == chosen) return std::nullopt;
-  const std::size_t length = own->reading.text.size();
-  if (length < 4 || length > 7 || weakest_glyph(own->reading) < kStripRecognizerSure) return std::nullopt;
+  if (own == candidates.end() || own->reading.text == chosen || !sure_code(own->reading)) return std::nullopt;
   std::set<ReaderKind> witnesses;
   for (const Candidate& c : candidates) {
     if (c.reading.text == chosen) witnesses.insert(c.reader);

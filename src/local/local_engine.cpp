@@ -224,18 +224,19 @@ LineEvidence LocalEngine::network_evidence(const cv::Mat& line) {
     evidence.candidates.push_back(Candidate{ReaderKind::kLine, std::move(r.reading), r.path_log_probability});
   }
   if (recognizer_ && (!line_reader_ || might_be_a_code(evidence.candidates.front()))) {
-    bool adapted = shipped_recognizer_ != nullptr;
+    const bool adapted = shipped_recognizer_ != nullptr;
     // An adapted network reads by a majority of five variants: on two unseen kinds, adapted on 300
     // examples, the whole engine read 1-5 points more so (README, "Adapting the local reader").
     NetworkReading r = adapted ? recognizer_->read_by_majority(line, charset) : recognizer_->read(line, charset);
-    if (shipped_recognizer_) {
+    bool read_by_adapted = adapted;
+    if (adapted) {
       // Measured with a model adapted to an unseen CAPTCHA kind: its kind 83.5 -> 82.5%, while
       // pycaptcha went 68.6 -> 74.3% (shipped 80%) and svg-captcha 82.5 -> 84.5% (86.5%).
       NetworkReading shipped = shipped_recognizer_->read(line, charset);
-      if (shipped.path_log_probability > r.path_log_probability) r = std::move(shipped), adapted = false;
+      if (shipped.path_log_probability > r.path_log_probability) r = std::move(shipped), read_by_adapted = false;
     }
     Candidate strip{ReaderKind::kStrip, std::move(r.reading), r.path_log_probability};
-    strip.adapted = adapted;
+    strip.adapted = read_by_adapted;
     evidence.candidates.push_back(std::move(strip));
   }
   mark_words(evidence, 0);

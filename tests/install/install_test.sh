@@ -46,8 +46,8 @@ case $err in *"was not found in"*) echo "ok: a missing model is an error: $err" 
   *) echo "FAIL: unexpected error: $err" >&2; exit 1 ;; esac
 
 # Without its command-line module the launcher exits 3, naming the file it could not load.
-module=$(find "$prefix" -name 'libcrossocr_cli.so' | head -n1)
-[ -n "$module" ] || { echo "FAIL: libcrossocr_cli.so was not installed" >&2; exit 1; }
+module=$lib_dir/libcrossocr_cli.so
+[ -f "$module" ] || { echo "FAIL: libcrossocr_cli.so was not installed beside libcrossocr.so" >&2; exit 1; }
 rm -f "$module"
 status=0
 err=$("$prefix/bin/crossocr" --version 2>&1) || status=$?
