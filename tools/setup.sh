@@ -30,9 +30,11 @@ done
 packages=(
   cmake g++ make pkg-config ca-certificates
   libtesseract-dev libleptonica-dev libpoppler-cpp-dev libpng-dev libjpeg-dev tesseract-ocr tesseract-ocr-eng
-  libopencv-dev libdnnl-dev libonnx-dev libprotobuf-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
+  libopencv-dev libdnnl-dev ocl-icd-opencl-dev libonnx-dev libprotobuf-dev libcurl4-openssl-dev nlohmann-json3-dev libcli11-dev
   libsqlite3-dev libssl-dev zlib1g-dev
 )
+# ocl-icd-opencl-dev: oneDNN's CMake package requires OpenCL (its GPU runtime) although Debian's
+# libdnnl-dev only recommends it, and recommendations are not installed.
 # The tests' own: GoogleTest, a loopback HTTP server, and a browser to open the HTML report.
 # One call with the reader's packages, so a fresh machine runs apt-get update once for both.
 [ "$tests" = OFF ] || packages+=(libgtest-dev libcpp-httplib-dev chromium)
