@@ -94,8 +94,9 @@ def jitter(bgr, rng):
 
 def distort(bgr, rng):
     """The same code as another image of its kind might draw it: a little rotation, scale and
-    shear, margins cut or added, colours shifted channel by channel, noise and blur. A few hundred
-    examples seen a hundred times each are otherwise learnt by heart, pixel for pixel."""
+    shear, strokes bent, margins cut or added, colours shifted channel by channel, noise and blur.
+    A few hundred examples seen a hundred times each are otherwise learnt by heart, pixel for
+    pixel."""
     h, w = bgr.shape[:2]
     angle = rng.uniform(-4, 4)
     scale = rng.uniform(0.92, 1.08)
@@ -105,6 +106,8 @@ def distort(bgr, rng):
     m[0, 2] += rng.uniform(-3, 3) - shear * h / 2
     m[1, 2] += rng.uniform(-2, 2)
     out = cv2.warpAffine(bgr, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    if rng.random() < 0.5:
+        out = bend(out, rng)
     if rng.random() < 0.5:  # margins: a crop or a border of the strip's own edge
         left, right = rng.randint(-w // 20, w // 20), rng.randint(-w // 20, w // 20)
         out = out[:, max(0, -left):w - max(0, -right)]
@@ -118,6 +121,22 @@ def distort(bgr, rng):
     if rng.random() < 0.3:
         out = cv2.GaussianBlur(out, (3, 3), rng.uniform(0.3, 1.0))
     return out
+
+
+def bend(bgr, rng):
+    """The glyphs themselves drawn a little differently: a smooth random displacement (a coarse
+    grid of offsets, a third of the strip's height apart, of about 3% of its height, interpolated)
+    bends strokes as another hand or another warp would. Rotation and shear move a whole strip;
+    kinds whose glyphs vary one by one (handwriting, wavy CAPTCHAs) need this."""
+    h, w = bgr.shape[:2]
+    step = max(4, h // 3)
+    gh, gw = h // step + 2, w // step + 2
+    r = np.random.default_rng(rng.randint(0, 1 << 30))
+    size = rng.uniform(0.02, 0.045) * h
+    dx = cv2.resize(r.normal(0, size, (gh, gw)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    dy = cv2.resize(r.normal(0, size, (gh, gw)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(bgr, xs + dx, ys + dy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def load_image(path):
