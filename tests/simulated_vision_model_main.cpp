@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -22,6 +23,9 @@ int main(int argc, char** argv) {
       accuracy = std::atof(argv[++i]);
     } else if (arg == "--seed" && i + 1 < argc) {
       seed = std::strtoull(argv[++i], nullptr, 10);
+    } else if (arg.starts_with("-")) {
+      sets.clear();  // an option it does not know (--help included): the usage below
+      break;
     } else {
       sets.push_back(arg);
     }
@@ -30,7 +34,14 @@ int main(int argc, char** argv) {
     std::cerr << "usage: crossocr_simulated_vlm --accuracy P [--seed N] SET_DIR...\n";
     return 2;
   }
-  const crossocr::testing::SimulatedVisionModel model(sets, accuracy, seed);
+  std::optional<crossocr::testing::SimulatedVisionModel> known;
+  try {
+    known.emplace(sets, accuracy, seed);
+  } catch (const std::exception& e) {  // a folder that is not a labelled set: say which, no abort
+    std::cerr << "crossocr_simulated_vlm: " << e.what() << "\n";
+    return 2;
+  }
+  const crossocr::testing::SimulatedVisionModel& model = *known;
   httplib::Server server;
   server.Post("/v1/chat/completions", [&](const httplib::Request& req, httplib::Response& res) {
     res.set_content(model.respond(req.body), "application/json");
