@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 namespace crossocr {
@@ -189,6 +192,47 @@ TEST(Adapt, ASourceThatIsNotALabelledSetIsNamed) {
 }
 
 // Reading never needs PyTorch; adapting without it says what to install and trains nothing.
+// The trainer bends the user's strokes (`bend` in tools/adapt_recognizer.py): a vertical stroke
+// across a 60 px strip must move, row by row, yet stay within 15% of the height of where it was
+// drawn (200 bends moved it at most 7.5 px), keeping most of its ink and not smearing it (where a
+// stroke is bent aslant its rows widen: 0.79-1.61 times the ink over 200 bends).
+TEST(Adapt, BendingMovesStrokesALittleAndKeepsTheirInk) {
+  ScratchDir dir;
+  cv::Mat strip(60, 200, CV_8UC3, cv::Scalar(255, 255, 255));
+  cv::rectangle(strip, cv::Rect(99, 0, 3, 60), cv::Scalar(0, 0, 0), cv::FILLED);
+  const std::string image = dir.file("stroke.png");
+  ASSERT_TRUE(cv::imwrite(image, strip));
+  const std::string check = dir.file("check.py");
+  std::ofstream(check) << R"py(import random, sys
+import cv2, numpy as np
+sys.path.insert(0, sys.argv[1])
+import adapt_recognizer as a
+img = cv2.imread(sys.argv[2])
+ink0 = (img[:, :, 0] < 128).sum()
+rng, moved, worst = random.Random(7), 0.0, 0.0
+for _ in range(20):
+    ink = a.bend(img, rng)[:, :, 0] < 128
+    centres = [np.flatnonzero(row).mean() for row in ink if row.any()]
+    assert len(centres) >= 55, f"rows left with ink: {len(centres)}"
+    worst = max(worst, max(abs(c - 100) for c in centres))
+    moved = max(moved, np.ptp(centres))
+    assert 0.6 * ink0 < ink.sum() < 1.8 * ink0, f"ink {ink.sum()} against {ink0}"
+assert worst <= 9, f"a stroke moved {worst:.1f} px"
+assert moved >= 0.5, f"strokes never bent ({moved:.2f} px)"
+print("ok", round(worst, 1), round(moved, 1))
+)py";
+  const char* given = std::getenv("CROSSOCR_PYTHON");
+  const std::string python = given != nullptr && *given != '\0' ? given : "/usr/bin/python3";
+  const std::string out = dir.file("out.txt");
+  const std::string command = python + " " + check + " " + std::string(CROSSOCR_SOURCE_DIR) + "/tools " + image +
+                              " > " + out + " 2>&1";
+  const int status = std::system(command.c_str());
+  std::ifstream in(out);
+  const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(status, 0) << said;
+  EXPECT_EQ(said.rfind("ok", 0), 0u) << said;
+}
+
 TEST(Adapt, WithoutPyTorchSaysWhatToInstall) {
   ScratchDir dir;
   setenv("CROSSOCR_PYTHON", "/bin/false", 1);
