@@ -191,7 +191,6 @@ TEST(Adapt, ASourceThatIsNotALabelledSetIsNamed) {
   EXPECT_EQ(r.err.find("Traceback"), std::string::npos) << r.err;
 }
 
-// Reading never needs PyTorch; adapting without it says what to install and trains nothing.
 // The trainer bends the user's strokes (`bend` in tools/adapt_recognizer.py): a vertical stroke
 // across a 60 px strip must move, row by row, yet stay within 15% of the height of where it was
 // drawn (200 bends moved it at most 7.5 px), keeping most of its ink and not smearing it (where a
@@ -224,8 +223,10 @@ print("ok", round(worst, 1), round(moved, 1))
   const char* given = std::getenv("CROSSOCR_PYTHON");
   const std::string python = given != nullptr && *given != '\0' ? given : "/usr/bin/python3";
   const std::string out = dir.file("out.txt");
-  const std::string command = python + " " + check + " " + std::string(CROSSOCR_SOURCE_DIR) + "/tools " + image +
-                              " > " + out + " 2>&1";
+  const auto quoted = [](const std::string& s) { return "'" + s + "'"; };  // a checkout's path may hold spaces
+  const std::string tools = std::string(CROSSOCR_SOURCE_DIR) + "/tools";
+  const std::string command =
+      quoted(python) + " " + quoted(check) + " " + quoted(tools) + " " + quoted(image) + " > " + quoted(out) + " 2>&1";
   const int status = std::system(command.c_str());
   std::ifstream in(out);
   const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -233,6 +234,7 @@ print("ok", round(worst, 1), round(moved, 1))
   EXPECT_EQ(said.rfind("ok", 0), 0u) << said;
 }
 
+// Reading never needs PyTorch; adapting without it says what to install and trains nothing.
 TEST(Adapt, WithoutPyTorchSaysWhatToInstall) {
   ScratchDir dir;
   setenv("CROSSOCR_PYTHON", "/bin/false", 1);

@@ -125,7 +125,7 @@ def distort(bgr, rng):
 
 def bend(bgr, rng):
     """The glyphs themselves drawn a little differently: a smooth random displacement (a coarse
-    grid of offsets, a third of the strip's height apart, of about 3% of its height, interpolated)
+    grid of offsets, a third of the strip's height apart, of 2-4.5% of its height, interpolated)
     bends strokes as another hand or another warp would. Rotation and shear move a whole strip;
     kinds whose glyphs vary one by one (handwriting, wavy CAPTCHAs) need this."""
     h, w = bgr.shape[:2]
