@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <thread>
 
 namespace crossocr {
@@ -201,8 +200,7 @@ TEST(Adapt, BendingMovesStrokesALittleAndKeepsTheirInk) {
   cv::rectangle(strip, cv::Rect(99, 0, 3, 60), cv::Scalar(0, 0, 0), cv::FILLED);
   const std::string image = dir.file("stroke.png");
   ASSERT_TRUE(cv::imwrite(image, strip));
-  const std::string check = dir.file("check.py");
-  std::ofstream(check) << R"py(import random, sys
+  const std::string check = dir.write("check.py", R"py(import random, sys
 import cv2, numpy as np
 sys.path.insert(0, sys.argv[1])
 import adapt_recognizer as a
@@ -219,19 +217,12 @@ for _ in range(20):
 assert worst <= 9, f"a stroke moved {worst:.1f} px"
 assert moved >= 0.5, f"strokes never bent ({moved:.2f} px)"
 print("ok", round(worst, 1), round(moved, 1))
-)py";
+)py");
   const char* given = std::getenv("CROSSOCR_PYTHON");
   const std::string python = given != nullptr && *given != '\0' ? given : "/usr/bin/python3";
-  const std::string out = dir.file("out.txt");
-  const auto quoted = [](const std::string& s) { return "'" + s + "'"; };  // a checkout's path may hold spaces
-  const std::string tools = std::string(CROSSOCR_SOURCE_DIR) + "/tools";
-  const std::string command =
-      quoted(python) + " " + quoted(check) + " " + quoted(tools) + " " + quoted(image) + " > " + quoted(out) + " 2>&1";
-  const int status = std::system(command.c_str());
-  std::ifstream in(out);
-  const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(status, 0) << said;
-  EXPECT_EQ(said.rfind("ok", 0), 0u) << said;
+  const auto r = testing::run_program(python, {check, std::string(CROSSOCR_SOURCE_DIR) + "/tools", image});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.rfind("ok", 0), 0u) << r.out << r.err;
 }
 
 // Reading never needs PyTorch; adapting without it says what to install and trains nothing.

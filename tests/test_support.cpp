@@ -89,8 +89,13 @@ std::vector<std::uint8_t> png_declaring(std::uint32_t width, std::uint32_t heigh
 
 ProcessResult run_cli(const std::vector<std::string>& args, const std::string& stdin_path,
                       const std::string& stdout_path) {
+  return run_program(CROSSOCR_CLI_PATH, args, stdin_path, stdout_path);
+}
+
+ProcessResult run_program(const std::string& program, const std::vector<std::string>& args,
+                          const std::string& stdin_path, const std::string& stdout_path) {
   ScratchDir dir;
-  std::string command = quote(CROSSOCR_CLI_PATH);
+  std::string command = quote(program);
   // Appended piece by piece: g++ 12 warns falsely (-Wrestrict) on `" " + std::string`.
   for (const std::string& a : args) command.append(" ").append(quote(a));
   command.append(" >").append(quote(stdout_path.empty() ? dir.file("out") : stdout_path));

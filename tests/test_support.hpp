@@ -64,6 +64,10 @@ struct ProcessResult {
 ProcessResult run_cli(const std::vector<std::string>& args, const std::string& stdin_path = "",
                       const std::string& stdout_path = "");
 
+// The same for any other program (a path, or a name looked up in PATH).
+ProcessResult run_program(const std::string& program, const std::vector<std::string>& args,
+                          const std::string& stdin_path = "", const std::string& stdout_path = "");
+
 // The six kinds of bad input every batch must survive, written into `dir`; returns their paths.
 std::vector<std::string> write_bad_inputs(const ScratchDir& dir);
 
