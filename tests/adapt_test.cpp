@@ -158,6 +158,35 @@ TEST(Adapt, RefitsTheCalibrationOnItsHeldBackImages) {
   EXPECT_NE(read.err.find("xor.calibration.json"), std::string::npos) << read.err;
 }
 
+// A model adapted on remote readings alone has no labelled image to refit its calibration on:
+// the held-back remote readings stand in, corrected for how often they are right. The simulated
+// model is right 60% of the time; the share estimated from the adapted reader's surest quarter
+// of 30 readings must come out near it.
+TEST(Adapt, RefitsTheCalibrationOnHeldBackRemoteReadings) {
+  ScratchDir dir;
+  const std::string set = testing::data_path("xor-strips");
+  SimulatedServer remote(set, 0.6);
+  setenv("GROQ_API_KEY", "sim-key", 1);
+  std::vector<std::string> args = {"--mode", "remote", "--base-url", remote.base_url(), "--no-cache",
+                                   "--format", "jsonl", "-o", dir.file("remote.jsonl")};
+  for (const std::string& image : images_of(set)) args.push_back(image);
+  const auto paid = run_cli(args);
+  unsetenv("GROQ_API_KEY");
+  ASSERT_EQ(paid.exit_code, 0) << paid.err;
+
+  const std::string model = dir.file("paid.onnx");
+  const auto adapt = run_cli({"adapt", dir.file("remote.jsonl"), "-o", model, "--minutes", "0.5"});
+  ASSERT_EQ(adapt.exit_code, 0) << adapt.out << adapt.err;
+  const std::string said = "calibration refitted on 30 held-back remote readings (taken to be right ";
+  const auto at = adapt.out.find(said);
+  ASSERT_NE(at, std::string::npos) << adapt.out;
+  const int share = std::stoi(adapt.out.substr(at + said.size()));
+  EXPECT_GE(share, 40) << adapt.out;
+  EXPECT_LE(share, 80) << adapt.out;
+  const auto calibration = nlohmann::json::parse(std::ifstream(dir.file("paid.calibration.json")));
+  EXPECT_NE(calibration["origin"].get<std::string>().find("held-back remote readings"), std::string::npos);
+}
+
 TEST(Adapt, AReadingsFileThatIsNotCrossocrsIsNamed) {
   ScratchDir dir;
   const std::string notes = dir.write("notes.jsonl", std::string("hello\n"));

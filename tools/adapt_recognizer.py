@@ -406,6 +406,9 @@ def parse_args():
                     help="a JSONL of crossocr --mode remote|vote results: pseudo-labels (repeatable)")
     ap.add_argument("--validate", action="append", default=[], help="a labels.tsv folder to measure on")
     ap.add_argument("--heldback-out", help="write the labelled images measured on here (path TAB text)")
+    ap.add_argument("--heldback-readings-out",
+                    help="write the held-back remote readings here (path TAB remote text), when no labelled "
+                         "images are held back")
     ap.add_argument("--minutes", type=float, default=10)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--seed", type=int, default=1)
@@ -616,6 +619,9 @@ def main():
     if args.heldback_out:
         with open(args.heldback_out, "w", encoding="utf-8") as f:
             f.writelines(f"{e[2]}\t{e[1]}\n" for e in held)
+    if args.heldback_readings_out:
+        with open(args.heldback_readings_out, "w", encoding="utf-8") as f:
+            f.writelines(f"{it['path']}\t{it['text']}\n" for it in pseudo_held)
     meta = {
         "kind": "crossocr adapted strip recogniser",
         "base": os.path.abspath(args.base),

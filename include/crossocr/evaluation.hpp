@@ -97,10 +97,22 @@ CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const s
                                    const LocalOptions& options, unsigned jobs, const std::string& out_path,
                                    const std::string& rows_path = {});
 
+// What the labels of the images a second stage is fitted on are.
+enum class HeldBackLabels {
+  kTrue,            // the right text
+  kRemoteReadings,  // a remote model's readings, right only part of the time
+};
+struct ReadingMapsRefit {
+  std::size_t readings = 0;   // the maps were fitted on
+  double labels_right = 1.0;  // the share of labels taken to be right (estimated for remote readings)
+};
 // The second stage alone: the calibration file at `calibration_path` keeps its first stage and
 // gets reading maps fitted on how the engine (with `options`) reads `holdout`; a map with no
-// readings of its kind stays as it was. Returns how many readings the maps were fitted on.
-std::size_t refit_reading_maps(const std::vector<LabelledSet>& holdout, const LocalOptions& options, unsigned jobs,
-                               const std::string& calibration_path, std::string origin);
+// readings of its kind stays as it was. Remote readings as labels: how often they are right is
+// estimated as how often the engine's surest quarter of readings matches them (where the engine
+// is taken to be right), and each map is corrected for it (Calibration::fit_reading_map).
+ReadingMapsRefit refit_reading_maps(const std::vector<LabelledSet>& holdout, const LocalOptions& options,
+                                    unsigned jobs, const std::string& calibration_path, std::string origin,
+                                    HeldBackLabels labels = HeldBackLabels::kTrue);
 
 }  // namespace crossocr

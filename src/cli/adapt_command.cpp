@@ -143,15 +143,20 @@ std::size_t count_lines(const std::string& path) {
 
 // The shipped calibration, its maps refitted on how the engine reads the held-back images with
 // the adapted recogniser: an adapted network is surer than the one the shipped maps were fitted
-// on. `held_back_dir` holds the trainer's labels.tsv of them.
-void refit_calibration(const CliOptions& options, const std::string& model, const std::string& held_back_dir) {
+// on. `held_back_dir` holds the trainer's labels.tsv of the labelled images it held back, and
+// `held_back_readings_dir` that of the remote readings it held back, which stand in for labels
+// when no labelled image was (a model adapted on remote readings alone).
+void refit_calibration(const CliOptions& options, const std::string& model, const std::string& held_back_dir,
+                       const std::string& held_back_readings_dir) {
   const std::string own = adapted_calibration_file(model);
   std::error_code gone;
   fs::remove(own, gone);  // an earlier model's, at the same path, is not this one's
-  const std::size_t held = count_lines(fs::path(held_back_dir) / "labels.tsv");
-  if (held < kMinHeldBackForCalibration) {
-    std::cout << "adapt: " << held << " labelled images held back, fewer than " << kMinHeldBackForCalibration
-              << ": the shipped calibration stays in use\n";
+  const std::size_t labelled = count_lines(fs::path(held_back_dir) / "labels.tsv");
+  const std::size_t readings = count_lines(fs::path(held_back_readings_dir) / "labels.tsv");
+  const bool on_readings = labelled < kMinHeldBackForCalibration && readings >= kMinHeldBackForCalibration;
+  if (labelled < kMinHeldBackForCalibration && !on_readings) {
+    std::cout << "adapt: " << labelled << " labelled images and " << readings << " remote readings held back, "
+              << "fewer than " << kMinHeldBackForCalibration << ": the shipped calibration stays in use\n";
     return;
   }
   const std::string shipped = options.reader.local.calibration_path.empty()
@@ -161,11 +166,19 @@ void refit_calibration(const CliOptions& options, const std::string& model, cons
   fs::copy_file(shipped, own, fs::copy_options::overwrite_existing);
   LocalOptions local = options.reader.local;
   local.recognizer_path = model;
-  const std::size_t fitted =
-      refit_reading_maps({load_labelled_set(held_back_dir)}, local, options.reader.jobs, own,
-                         "the shipped calibration, its maps refitted for " + fs::path(model).filename().string() +
-                             " on its held-back images:");
-  std::cout << "adapt: calibration refitted on " << fitted << " held-back readings: " << own << "\n";
+  const std::string source = on_readings ? held_back_readings_dir : held_back_dir;
+  const ReadingMapsRefit refit = refit_reading_maps(
+      {load_labelled_set(source)}, local, options.reader.jobs, own,
+      "the shipped calibration, its maps refitted for " + fs::path(model).filename().string() + " on its held-back " +
+          (on_readings ? "remote readings:" : "images:"),
+      on_readings ? HeldBackLabels::kRemoteReadings : HeldBackLabels::kTrue);
+  std::cout << "adapt: calibration refitted on " << refit.readings << " held-back "
+            << (on_readings ? "remote readings" : "labelled images");
+  if (on_readings) {
+    std::cout << " (taken to be right " << static_cast<int>(refit.labels_right * 100 + 0.5)
+              << "% of the time: how often the surest quarter of the adapted readings matched them)";
+  }
+  std::cout << ": " << own << "\n";
 }
 
 void check_trainer_can_run() {
@@ -207,10 +220,13 @@ int run_adapt(CliOptions& options) {
     throw ConfigError("nothing to learn from: the remote cache had no reading of the given images");
   }
   const std::string held_back_dir = scratch.path + "/held-back";
+  const std::string held_back_readings_dir = scratch.path + "/held-back-readings";
   fs::create_directories(held_back_dir);
+  fs::create_directories(held_back_readings_dir);
   std::vector<std::string> args = {python(), trainer, "--base", base, "--out", out, "--minutes",
                                    std::to_string(options.adapt_minutes), "--heldback-out",
-                                   held_back_dir + "/labels.tsv"};
+                                   held_back_dir + "/labels.tsv", "--heldback-readings-out",
+                                   held_back_readings_dir + "/labels.tsv"};
   for (const std::string& set : sources.labelled) args.insert(args.end(), {"--set", set});
   for (const std::string& file : sources.readings) args.insert(args.end(), {"--readings", file});
   for (const std::string& set : options.adapt_validate) args.insert(args.end(), {"--validate", set});
@@ -219,7 +235,7 @@ int run_adapt(CliOptions& options) {
   if (status != 0) {
     throw ConfigError("adapting failed (the trainer exited with status " + std::to_string(status) + ")");
   }
-  refit_calibration(options, out, held_back_dir);
+  refit_calibration(options, out, held_back_dir, held_back_readings_dir);
   std::cout << "read with it: crossocr --recognizer " << options.adapt_out << " IMAGE...\n";
   return kExitOk;
 }

@@ -73,6 +73,21 @@ void write_rows(const std::string& rows_path, const std::vector<Item>& items, co
   if (!csv) throw ConfigError("cannot write " + rows_path);
 }
 
+// How often remote readings used as labels are right, estimated from the quarter of readings the
+// engine is surest of (at least 20, where there are as many: fewer estimate a share too coarsely):
+// there it is nearly always right, so how often it matches the label is how often the label is
+// right (a slight underestimate where the engine errs). At least 0.05, so the correction stays
+// finite.
+double share_of_labels_right(const std::vector<double>& confidence, const std::vector<bool>& matches_label) {
+  std::vector<std::size_t> order(confidence.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return confidence[a] > confidence[b]; });
+  const std::size_t surest = std::max<std::size_t>({1, order.size() / 4, std::min<std::size_t>(order.size(), 20)});
+  std::size_t matched = 0;
+  for (std::size_t k = 0; k < surest && k < order.size(); ++k) matched += matches_label[order[k]] ? 1 : 0;
+  return std::max(0.05, static_cast<double>(matched) / static_cast<double>(surest));
+}
+
 }  // namespace
 
 CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const std::vector<LabelledSet>& holdout,
@@ -106,12 +121,13 @@ CalibrationSummary calibrate_local(const std::vector<LabelledSet>& sets, const s
   fitted.save(out_path, origin);
   if (holdout.empty()) return summary;
 
-  summary.held_out = refit_reading_maps(holdout, options, jobs, out_path, origin + ", its chosen readings mapped on");
+  summary.held_out = refit_reading_maps(holdout, options, jobs, out_path, origin + ", its chosen readings mapped on").readings;
   return summary;
 }
 
-std::size_t refit_reading_maps(const std::vector<LabelledSet>& holdout, const LocalOptions& options, unsigned jobs,
-                               const std::string& calibration_path, std::string origin) {
+ReadingMapsRefit refit_reading_maps(const std::vector<LabelledSet>& holdout, const LocalOptions& options,
+                                    unsigned jobs, const std::string& calibration_path, std::string origin,
+                                    HeldBackLabels labels) {
   Calibration fitted = Calibration::load(calibration_path);
   // The held-out images read as the engine reads them, with the first stage alone: the maps are
   // fitted on the probabilities they will be given.
@@ -131,12 +147,21 @@ std::size_t refit_reading_maps(const std::vector<LabelledSet>& holdout, const Lo
     (lines ? joined : chosen).push_back(reading.confidence);
     (lines ? joined_right : chosen_right).push_back(eval::same_text(held[i].expected, reading.text, held[i].case_sensitive));
   });
+  ReadingMapsRefit refit;
+  refit.readings = chosen.size() + joined.size();
+  if (labels == HeldBackLabels::kRemoteReadings) {
+    std::vector<double> confidence = chosen;
+    std::vector<bool> matched = chosen_right;
+    confidence.insert(confidence.end(), joined.begin(), joined.end());
+    matched.insert(matched.end(), joined_right.begin(), joined_right.end());
+    refit.labels_right = share_of_labels_right(confidence, matched);
+  }
   // A map with nothing to fit on stays as it was.
-  if (!chosen.empty()) fitted.fit_reading_map(chosen, chosen_right);
-  if (!joined.empty()) fitted.fit_lines_map(joined, joined_right);
+  if (!chosen.empty()) fitted.fit_reading_map(chosen, chosen_right, refit.labels_right);
+  if (!joined.empty()) fitted.fit_lines_map(joined, joined_right, refit.labels_right);
   for (const LabelledSet& set : holdout) origin += " " + set.name;
   fitted.save(calibration_path, origin);
-  return chosen.size() + joined.size();
+  return refit;
 }
 
 }  // namespace crossocr

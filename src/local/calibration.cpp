@@ -235,7 +235,7 @@ double Calibration::IsotonicMap::operator()(double p) const {
 }
 
 Calibration::IsotonicMap Calibration::IsotonicMap::fit(const std::vector<double>& probabilities,
-                                                       const std::vector<bool>& right) {
+                                                       const std::vector<bool>& right, double labels_right) {
   std::vector<std::size_t> order(probabilities.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return probabilities[a] < probabilities[b]; });
@@ -267,17 +267,19 @@ Calibration::IsotonicMap Calibration::IsotonicMap::fit(const std::vector<double>
   IsotonicMap map;
   for (const Block& b : blocks) {
     map.from.push_back(b.from_sum / b.count);
-    map.to.push_back(b.rate());
+    map.to.push_back(std::min(1.0, b.rate() / labels_right));
   }
   return map;
 }
 
-void Calibration::fit_reading_map(const std::vector<double>& probabilities, const std::vector<bool>& right) {
-  reading_map_ = IsotonicMap::fit(probabilities, right);
+void Calibration::fit_reading_map(const std::vector<double>& probabilities, const std::vector<bool>& right,
+                                  double labels_right) {
+  reading_map_ = IsotonicMap::fit(probabilities, right, labels_right);
 }
 
-void Calibration::fit_lines_map(const std::vector<double>& products, const std::vector<bool>& right) {
-  lines_map_ = IsotonicMap::fit(products, right);
+void Calibration::fit_lines_map(const std::vector<double>& products, const std::vector<bool>& right,
+                                double labels_right) {
+  lines_map_ = IsotonicMap::fit(products, right, labels_right);
 }
 
 std::string default_calibration_path() { return default_model_path("local_calibration.json"); }

@@ -57,9 +57,13 @@ class Calibration {
   // A reading of several lines has the product of its lines' first-stage probabilities, a
   // different quantity: it has a map of its own, fitted on generated multi-line labels.
   double lines_probability(double product) const { return lines_map_(product); }
-  // Pool-adjacent-violators over (probability, right) pairs of chosen readings.
-  void fit_reading_map(const std::vector<double>& probabilities, const std::vector<bool>& right);
-  void fit_lines_map(const std::vector<double>& products, const std::vector<bool>& right);
+  // Pool-adjacent-violators over (probability, right) pairs of chosen readings. Where the labels
+  // were themselves right only a share `labels_right` of the time (remote readings), "right"
+  // means "read as the label", and each rate is divided by that share (capped at 1): a reading
+  // that is right matches a label that is right, independent errors rarely match.
+  void fit_reading_map(const std::vector<double>& probabilities, const std::vector<bool>& right,
+                       double labels_right = 1.0);
+  void fit_lines_map(const std::vector<double>& products, const std::vector<bool>& right, double labels_right = 1.0);
   // Both maps back to the identity.
   void clear_reading_maps() { reading_map_ = {}; lines_map_ = {}; }
 
@@ -69,7 +73,8 @@ class Calibration {
   struct IsotonicMap {
     std::vector<double> from, to;
     double operator()(double p) const;
-    static IsotonicMap fit(const std::vector<double>& probabilities, const std::vector<bool>& right);
+    static IsotonicMap fit(const std::vector<double>& probabilities, const std::vector<bool>& right,
+                           double labels_right);
   };
 
   std::vector<double> weights_;
