@@ -1,5 +1,8 @@
 // `crossocr adapt`, run for real: Debian's PyTorch fine-tunes the shipped recogniser on a small
 // bundled set for well under a minute, and the model it writes is read by the CLI.
+#include "crossocr/errors.hpp"
+#include "local/adapted_kind.hpp"
+#include "local/model_path.hpp"
 #include "simulated_vision_model.hpp"
 #include "test_support.hpp"
 
@@ -252,6 +255,55 @@ print("ok", round(worst, 1), round(moved, 1))
   const auto r = testing::run_program(python, {check, std::string(CROSSOCR_SOURCE_DIR) + "/tools", image});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.rfind("ok", 0), 0u) << r.out << r.err;
+}
+
+// The trainer records the kind's alphabet only when every character of it was seen at least ten
+// times (`kind_alphabet` in tools/adapt_recognizer.py), both cases where the set ignores case.
+TEST(Adapt, TheKindsAlphabetIsRecordedOnlyWhenTheLabelsShowAllOfIt) {
+  ScratchDir dir;
+  const std::string check = dir.write("check.py", R"py(import sys
+sys.path.insert(0, sys.argv[1])
+import adapt_recognizer as a
+digits = [(str(n % 10) * 2, True) for n in range(50)]
+assert a.kind_alphabet(digits) == "0123456789", a.kind_alphabet(digits)
+assert a.kind_alphabet(digits + [("7a", True)]) is None  # an 'a' seen once: the alphabet may be larger
+assert a.kind_alphabet([("ab", False)] * 10) == "ABab"
+assert a.kind_alphabet([("ab", True)] * 9) is None
+assert a.kind_alphabet([]) is None
+print("ok")
+)py");
+  const char* given = std::getenv("CROSSOCR_PYTHON");
+  const std::string python = given != nullptr && *given != '\0' ? given : "/usr/bin/python3";
+  const auto r = testing::run_program(python, {check, std::string(CROSSOCR_SOURCE_DIR) + "/tools"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.rfind("ok", 0), 0u) << r.out << r.err;
+}
+
+// An adapted model's MODEL.json says which characters its kind is written in; a reading with any
+// other is not of its kind (the engine then reads the strip with the shipped network). Without the
+// file or the key, every text is of the kind; a broken file is refused by name.
+TEST(Adapt, TheKindsAlphabetComesFromTheModelsMetadata) {
+  ScratchDir dir;
+  const std::string model = dir.file("digits.onnx");
+  std::filesystem::copy_file(default_model_path("strip_recognizer.onnx"), model);
+  EXPECT_TRUE(load_adapted_kind(model).writes("ZGUVU"));  // no MODEL.json
+  dir.write("digits.json", R"({"kind": "crossocr adapted strip recogniser", "alphabet": null})");
+  EXPECT_TRUE(load_adapted_kind(model).writes("ZGUVU"));
+  dir.write("digits.json", R"({"kind": "crossocr adapted strip recogniser", "alphabet": "0123456789"})");
+  const AdaptedKind kind = load_adapted_kind(model);
+  EXPECT_TRUE(kind.writes("4711"));
+  EXPECT_FALSE(kind.writes("47l1"));
+  EXPECT_FALSE(kind.writes("ZGUVU"));
+  // The seed is no code of digits: the shipped network reads it, as it does with no adapted model.
+  const auto read = run_cli({"--recognizer", model, "--layout", "strip", testing::kSeedStrip});
+  EXPECT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_EQ(read.out.substr(0, 5), "ZGUVU") << read.out;
+
+  dir.write("digits.json", "{\"alphabet\": ");
+  EXPECT_THROW(load_adapted_kind(model), ConfigError);
+  const auto broken = run_cli({"--recognizer", model, testing::kSeedStrip});
+  EXPECT_EQ(broken.exit_code, 3);
+  EXPECT_NE(broken.err.find("digits.json"), std::string::npos) << broken.err;
 }
 
 // Reading never needs PyTorch; adapting without it says what to install and trains nothing.

@@ -160,6 +160,34 @@ def usable_label(text):
     return bool(text) and len(text) <= 16 and all(c in base.CHARSET for c in text)
 
 
+def case_sensitive(folder):
+    """A set's case rule, from its dataset.json as crossocr eval reads it (sensitive without one)."""
+    try:
+        with open(os.path.join(folder, "dataset.json"), encoding="utf-8") as f:
+            return bool(json.load(f).get("case_sensitive", True))
+    except (OSError, ValueError, AttributeError):
+        return True
+
+
+# The labels show a kind's whole alphabet when the rarest character in them was seen at least this
+# often: a character as common as that one would be missing from them with a chance of e^-10
+# (Poisson). Words and mixed text, whose rare characters are seen once or twice, never qualify.
+ALPHABET_SEEN_AT_LEAST = 10
+
+
+def kind_alphabet(labels):
+    """The characters the kind is written in, from (text, case sensitive) labels, or None when
+    the labels do not show all of them. A label whose case does not count admits both cases."""
+    counts = {}
+    for text, sensitive in labels:
+        for c in text:
+            for form in {c} if sensitive else {c.lower(), c.upper()}:
+                counts[form] = counts.get(form, 0) + 1
+    if not counts or min(counts.values()) < ALPHABET_SEEN_AT_LEAST:
+        return None
+    return "".join(sorted(counts))
+
+
 def read_set(folder):
     """(image, text, path) of each image of a labels.tsv folder, and how many were left out: unreadable images,
     and labels outside the recogniser's characters (it reads 0-9 A-Z a-z only, at most 16)."""
@@ -460,10 +488,12 @@ def add_counts(total, more):
 
 
 def load_sources(args, rng):
+    """Labelled examples (image, text, path, case sensitive), pseudo-labelled ones, what was left out."""
     labelled, pseudo, left = [], [], {}
     for folder in args.set:
         pairs, l = read_set(folder)
-        labelled += pairs
+        sensitive = case_sensitive(folder)
+        labelled += [(*p, sensitive) for p in pairs]
         add_counts(left, l)
     for path in args.readings:
         items, l = read_readings(path)
@@ -619,6 +649,8 @@ def main():
     if args.heldback_out:
         with open(args.heldback_out, "w", encoding="utf-8") as f:
             f.writelines(f"{e[2]}\t{e[1]}\n" for e in held)
+    alphabet = kind_alphabet([(e[1], e[3]) for e in labelled + held if len(e) > 3]
+                             + [(it["text"], True) for it, ok in zip(pseudo.items, pseudo.confirmed) if ok])
     if args.heldback_readings_out:
         with open(args.heldback_readings_out, "w", encoding="utf-8") as f:
             f.writelines(f"{it['path']}\t{it['text']}\n" for it in pseudo_held)
@@ -631,6 +663,9 @@ def main():
         "remote_readings": len(pseudo_items),
         "remote_readings_confirmed": sum(pseudo.confirmed),
         "held_back": len(held) + len(pseudo_held),
+        # Read by crossocr (src/local/adapted_kind.cpp): a reading with other characters is not
+        # of this kind, and the shipped network reads that strip.
+        "alphabet": alphabet,
         "left_out": left,
         "generated_mixed_in": bool(fonts),
         "steps": steps,
@@ -647,6 +682,9 @@ def main():
           + (" (training did not beat the base network, so it is written unchanged)" if kept_base else "")
           + (f"; {sum(pseudo.confirmed)} of {len(pseudo_items)} remote readings confirmed" if pseudo_items else ""),
           flush=True)
+    print(f"adapt: the kind is written in {alphabet}: readings with other characters are left to the shipped network"
+          if alphabet else "adapt: the labels do not show the kind's whole alphabet (a character seen fewer than "
+          f"{ALPHABET_SEEN_AT_LEAST} times), so none is recorded", flush=True)
 
 
 if __name__ == "__main__":

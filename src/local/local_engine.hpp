@@ -6,6 +6,7 @@
 #pragma once
 
 #include "engine.hpp"
+#include "local/adapted_kind.hpp"
 #include "local/preprocessor.hpp"
 #include "local/tesseract_engine.hpp"
 
@@ -57,6 +58,7 @@ class LocalEngine : public Engine {
   // Beside an adapted recogniser, the shipped one: each strip goes to whichever of the two is
   // surer of it, so that a model adapted to one kind does not read the others worse.
   std::shared_ptr<StripRecognizer> shipped_recognizer_;
+  AdaptedKind adapted_kind_;  // of an adapted recogniser
   std::shared_ptr<LineReader> line_reader_;      // null when there is none
   std::shared_ptr<Calibration> calibration_;
 };
