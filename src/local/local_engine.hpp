@@ -61,6 +61,10 @@ class LocalEngine : public Engine {
   AdaptedKind adapted_kind_;  // of an adapted recogniser
   std::shared_ptr<LineReader> line_reader_;      // null when there is none
   std::shared_ptr<Calibration> calibration_;
+  // The shipped maps, for readings an adapted recogniser took no part in (calibration_ itself
+  // without one, or when a calibration was named).
+  std::shared_ptr<Calibration> shipped_calibration_;
+  bool adapted_took_part_ = false;  // in the reading under way: its network's reading was of its kind
 };
 
 }  // namespace crossocr
