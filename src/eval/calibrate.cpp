@@ -143,6 +143,8 @@ ReadingMapsRefit refit_reading_maps(const std::vector<LabelledSet>& holdout, con
     const Reading reading = engine.read(image);
     std::lock_guard lock(mutex);
     if (!reading.ok()) return;
+    // An adapted recogniser's maps are for the readings it took part in (LocalEngine::read).
+    if (!options.recognizer_path.empty() && reading.recognizer == "shipped") return;
     const bool lines = reading.variant == "lines";
     (lines ? joined : chosen).push_back(reading.confidence);
     (lines ? joined_right : chosen_right).push_back(eval::same_text(held[i].expected, reading.text, held[i].case_sensitive));

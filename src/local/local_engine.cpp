@@ -396,14 +396,14 @@ Reading LocalEngine::read(const LoadedImage& image) {
   if (!preprocessing.debug_dir.empty()) preprocess(image.pixels, preprocessing);  // the steps, as PNG
   if (one_flat_colour(image.pixels)) {  // in every layout, before any reader is asked
     Reading blank = blank_reading();
-    blank.confidence = calibration_->reading_probability(0.0);
+    blank.confidence = shipped_calibration_->reading_probability(0.0);  // no recogniser took part
     return finished(std::move(blank), start);
   }
 
   if (preprocessing.layout == Layout::kPage) {
     const Preprocessed prepared = preprocess(image.pixels, preprocessing);
     Reading page = tesseract_.recognize(prepared.variants.front(), Layout::kPage);
-    if (page.ok()) page_confidence(page, *calibration_);
+    if (page.ok()) page_confidence(page, *shipped_calibration_);  // Tesseract's alone
     explain_empty(page);
     return finished(std::move(page), start);
   }
