@@ -149,6 +149,69 @@ TEST(LookAlikeRepair, DigitsInAWordBecomeItsLettersOnlyWhenThatMakesAWord) {
   EXPECT_EQ(odd.text, "UNB0RN");
 }
 
+// Letters read as look-alike letters inside words: a capital of a size-only letter inside an
+// otherwise small word becomes small, a single l for I (or I for l) that makes a non-word a word
+// is swapped; each only where the glyph weighed the other letter. Codes stay as read.
+TEST(LookAlikeRepair, LettersInAWordBecomeTheirLookAlikesOnlyWhenTheReaderWeighedThem) {
+  const std::set<std::string> dictionary = {"invoice", "item", "sign", "hello", "line", "oven", "cocoa",
+                                            "coco", "iily", "iliy"};
+  const auto is_word = [&](const std::string& w) {
+    std::string lower = w;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return dictionary.contains(lower);
+  };
+  // Each glyph weighs the other case and, for l and I, the other letter at `doubt`.
+  const auto weighing = [](const std::string& text, double doubt) {
+    Reading r;
+    r.text = text;
+    for (char c : text) {
+      if (c == ' ') continue;
+      r.glyphs.push_back(Glyph{std::string(1, c), 0.9, cv::Rect(0, 0, 1, 1)});
+      auto& runners_up = r.glyphs.back().alternatives;
+      if (std::isalpha(static_cast<unsigned char>(c)) != 0) {
+        const char other = std::isupper(static_cast<unsigned char>(c)) != 0
+                               ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
+                               : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        runners_up.push_back({std::string(1, other), doubt});
+      }
+      if (c == 'l') runners_up.push_back({"I", doubt});
+      if (c == 'I') runners_up.push_back({"l", doubt});
+    }
+    return r;
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"InvOice #5912", "Invoice #5912"},
+      {"ltem: UJ4CZTCA", "Item: UJ4CZTCA"},
+      {"SlGN", "SIGN"},
+      {"heIlo", "hello"},
+      {"Iine", "line"},
+      {"OVEN", "OVEN"},        // a word in capitals keeps them
+      {"CoCoa", "Cocoa"},
+      {"COCO", "COCO"},        // capitals of size-only letters alone: a word in capitals
+      {"ZxVq", "ZxVq"},        // no word: a code
+      {"Illy", "Illy"},        // two swaps would each make a word ("IIly", "IlIy"): left as read
+      {"Inv0ice", "Inv0ice"},  // a digit in it: the digit repair's
+      {"0ltem", "0ltem"},      // a code, though its letters would spell a word
+  };
+  for (const auto& [read, repaired] : cases) {
+    Reading r = weighing(read, 0.2);
+    repair_look_alike_letters_in_words(r, is_word);
+    EXPECT_EQ(r.text, repaired) << read;
+    std::string glyphs;
+    for (const Glyph& g : r.glyphs) glyphs += g.text;
+    std::string text = r.text;
+    std::erase(text, ' ');
+    EXPECT_EQ(glyphs, text) << read;
+  }
+  // Where the reader was sure (the other letter no runner-up), the text stays as read.
+  Reading sure = weighing("InvOice", 0.01);
+  repair_look_alike_letters_in_words(sure, is_word);
+  EXPECT_EQ(sure.text, "InvOice");
+  Reading sure_l = weighing("ltem", 0.01);
+  repair_look_alike_letters_in_words(sure_l, is_word);
+  EXPECT_EQ(sure_l.text, "ltem");
+}
+
 TEST(LineFinder, FindsEachLineOfALabelInOrderAndNoneOnABlankImage) {
   const cv::Mat three = label_image({"Invoice: 4471", "12.50 EUR", "2024-03-01"});
   const TextLines found = find_text_lines(three);

@@ -415,8 +415,10 @@ Reading LocalEngine::read(const LoadedImage& image) {
   Reading read = read_lines(image.pixels, options_.preprocess.layout != Layout::kStrip);
   // A --charset says what the text may hold: letters it did not allow are not brought in.
   if (read.ok() && options_.tesseract.charset.empty()) {
-    repair_look_alike_digits(read, [this](const std::string& word) { return tesseract_.is_word(word); });
+    const auto is_word = [this](const std::string& word) { return tesseract_.is_word(word); };
+    repair_look_alike_digits(read, is_word);
     repair_look_alike_letters(read);
+    repair_look_alike_letters_in_words(read, is_word);
   }
   // The second stage: a reading of several lines (the product of its lines' first-stage
   // probabilities) has a map of its own.

@@ -113,6 +113,58 @@ std::vector<int> glyph_of_each_character(const Reading& reading) {
 
 constexpr int kFewestDigitsOfANumber = 3;
 
+bool is_upper(char c) { return std::isupper(static_cast<unsigned char>(c)) != 0; }
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+// Letters that differ from their other case in size alone: a reader tells them by context.
+bool size_only(char c) { return std::string_view("cosuvwxzCOSUVWXZ").find(c) != std::string_view::npos; }
+
+// Whether the reader weighed `letter` for the glyph.
+bool weighed(const Glyph& glyph, char letter) {
+  return std::any_of(glyph.alternatives.begin(), glyph.alternatives.end(), [&](const GlyphChoice& choice) {
+    return choice.text == std::string(1, letter) && choice.confidence >= kLeastRunnerUp;
+  });
+}
+
+// A word in lower case but for its first letter and capitals of size-only letters inside it
+// ("InvOice"): those capitals become small where the reader weighed the small letter.
+void repair_case_inside_word(Reading& reading, const std::vector<int>& glyph_at, std::size_t begin, std::size_t end) {
+  std::vector<std::size_t> capitals;
+  for (std::size_t i = begin + 1; i < end; ++i) {
+    if (!is_upper(reading.text[i])) continue;
+    if (!size_only(reading.text[i])) return;  // "McDonald", "iPhone": a case pattern of its own
+    capitals.push_back(i);
+  }
+  if (capitals.empty() || capitals.size() * 2 >= end - begin) return;
+  for (std::size_t i : capitals) {
+    Glyph& glyph = reading.glyphs[glyph_at[i]];
+    if (!weighed(glyph, lower(reading.text[i]))) continue;
+    reading.text[i] = lower(reading.text[i]);
+    glyph.text = std::string(1, reading.text[i]);
+  }
+}
+
+// A token that is no word but becomes one with a single l read for I or I for l ("ltem", "SlGN")
+// takes that one, where the reader weighed the other letter; two that would do leave it as read.
+void repair_l_and_i(Reading& reading, const std::vector<int>& glyph_at, std::size_t begin, std::size_t end,
+                    const std::function<bool(const std::string&)>& is_word) {
+  std::string& text = reading.text;
+  std::size_t found = std::string::npos;
+  for (std::size_t i = begin; i < end; ++i) {
+    if (text[i] != 'l' && text[i] != 'I') continue;
+    const char other = text[i] == 'l' ? 'I' : 'l';
+    if (!weighed(reading.glyphs[glyph_at[i]], other)) continue;
+    std::string candidate = text.substr(begin, end - begin);
+    candidate[i - begin] = other;
+    if (!is_word(candidate)) continue;
+    if (found != std::string::npos) return;
+    found = i;
+  }
+  if (found == std::string::npos) return;
+  text[found] = text[found] == 'l' ? 'I' : 'l';
+  reading.glyphs[glyph_at[found]].text = std::string(1, text[found]);
+}
+
 }  // namespace
 
 void repair_look_alike_letters(Reading& reading) {
@@ -169,6 +221,30 @@ void repair_look_alike_digits(Reading& reading, const std::function<bool(const s
       }
       if (try_look_alikes(text, digits, letters, 0, begin, end, is_word)) {
         for (std::size_t i : digits) reading.glyphs[glyph_at[i]].text = std::string(1, text[i]);
+      }
+    }
+    start = stop + 1;
+  }
+}
+
+void repair_look_alike_letters_in_words(Reading& reading, const std::function<bool(const std::string&)>& is_word) {
+  const std::vector<int> glyph_at = glyph_of_each_character(reading);
+  if (glyph_at.empty()) return;
+  const std::string& text = reading.text;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t stop = start;
+    while (stop < text.size() && !std::isspace(static_cast<unsigned char>(text[stop]))) ++stop;
+    std::size_t begin = start, end = stop;  // the word without the punctuation around it
+    while (begin < end && !is_letter(text[begin]) && !is_digit(text[begin])) ++begin;
+    while (end > begin && !is_letter(text[end - 1]) && !is_digit(text[end - 1])) --end;
+    // Letters alone: "0lmDb" is a code, whatever its letters spell.
+    const bool letters_only = std::all_of(text.begin() + static_cast<long>(begin),
+                                          text.begin() + static_cast<long>(end), is_letter);
+    if (letters_only && end - begin >= kShortestWord) {
+      if (is_word(text.substr(begin, end - begin))) {
+        repair_case_inside_word(reading, glyph_at, begin, end);
+      } else {
+        repair_l_and_i(reading, glyph_at, begin, end, is_word);
       }
     }
     start = stop + 1;

@@ -21,4 +21,10 @@ void repair_look_alike_digits(Reading& reading, const std::function<bool(const s
 // letter group often opens with one: "I309"), and the reader weighed that digit there.
 void repair_look_alike_letters(Reading& reading);
 
+// Letters read as their look-alikes inside words of letters (at least four): a capital of a
+// size-only letter inside an otherwise small word ("InvOice") becomes small, and a token that is
+// no word becomes one by a single l for I or I for l ("ltem" -> "Item"); each only where the reader
+// weighed the other letter for that glyph. `is_word` ignores case.
+void repair_look_alike_letters_in_words(Reading& reading, const std::function<bool(const std::string&)>& is_word);
+
 }  // namespace crossocr
