@@ -20,6 +20,7 @@
 
 #include <cmath>
 #include <random>
+#include <functional>
 #include <set>
 #include <tuple>
 
@@ -108,15 +109,29 @@ Reading spelled(const std::string& text, double doubt = 0.2) {
   return r;
 }
 
-// Digits inside a word become the letters they look like when that makes a dictionary word;
-// codes, numbers and tokens that stay non-words are left as read, and glyphs follow the text.
-TEST(LookAlikeRepair, DigitsInAWordBecomeItsLettersOnlyWhenThatMakesAWord) {
-  const std::set<std::string> dictionary = {"unborn", "billboard", "reset", "box", "india"};
-  const auto is_word = [&](const std::string& w) {
+// After a repair, the glyphs still spell the text (spaces have none here).
+void expect_glyphs_spell_text(const Reading& r, const std::string& read) {
+  std::string glyphs;
+  for (const Glyph& g : r.glyphs) glyphs += g.text;
+  std::string text = r.text;
+  std::erase(text, ' ');
+  EXPECT_EQ(glyphs, text) << read;
+}
+
+// A test's is_word: case ignored, as TesseractEngine::is_word.
+std::function<bool(const std::string&)> in_dictionary(const std::set<std::string>& dictionary) {
+  return [dictionary](const std::string& w) {
     std::string lower = w;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return dictionary.contains(lower);
   };
+}
+
+// Digits inside a word become the letters they look like when that makes a dictionary word;
+// codes, numbers and tokens that stay non-words are left as read, and glyphs follow the text.
+TEST(LookAlikeRepair, DigitsInAWordBecomeItsLettersOnlyWhenThatMakesAWord) {
+  const std::set<std::string> dictionary = {"unborn", "billboard", "reset", "box", "india"};
+  const auto is_word = in_dictionary(dictionary);
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"UNB0RN", "UNBORN"},          {"Bi1lboard.", "Billboard."},  {"Re5et now", "Reset now"},
       {"B0X", "B0X"},                // too short to tell from a code
@@ -127,11 +142,7 @@ TEST(LookAlikeRepair, DigitsInAWordBecomeItsLettersOnlyWhenThatMakesAWord) {
     Reading r = spelled(read);
     repair_look_alike_digits(r, is_word);
     EXPECT_EQ(r.text, repaired) << read;
-    std::string glyphs;
-    for (const Glyph& g : r.glyphs) glyphs += g.text;
-    std::string text = r.text;
-    std::erase(text, ' ');
-    EXPECT_EQ(glyphs, text) << read;
+    expect_glyphs_spell_text(r, read);
   }
   // A 5 the reader was sure of (S no runner-up) stays a 5: "UP5ET" may be a code.
   Reading sure = spelled("Re5et", 0.01);
@@ -155,11 +166,7 @@ TEST(LookAlikeRepair, DigitsInAWordBecomeItsLettersOnlyWhenThatMakesAWord) {
 TEST(LookAlikeRepair, LettersInAWordBecomeTheirLookAlikesOnlyWhenTheReaderWeighedThem) {
   const std::set<std::string> dictionary = {"invoice", "item", "sign", "hello", "line", "oven", "cocoa",
                                             "coco", "iily", "iliy"};
-  const auto is_word = [&](const std::string& w) {
-    std::string lower = w;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return dictionary.contains(lower);
-  };
+  const auto is_word = in_dictionary(dictionary);
   // Each glyph weighs the other case and, for l and I, the other letter at `doubt`.
   const auto weighing = [](const std::string& text, double doubt) {
     Reading r;
@@ -197,11 +204,7 @@ TEST(LookAlikeRepair, LettersInAWordBecomeTheirLookAlikesOnlyWhenTheReaderWeighe
     Reading r = weighing(read, 0.2);
     repair_look_alike_letters_in_words(r, is_word);
     EXPECT_EQ(r.text, repaired) << read;
-    std::string glyphs;
-    for (const Glyph& g : r.glyphs) glyphs += g.text;
-    std::string text = r.text;
-    std::erase(text, ' ');
-    EXPECT_EQ(glyphs, text) << read;
+    expect_glyphs_spell_text(r, read);
   }
   // Where the reader was sure (the other letter no runner-up), the text stays as read.
   Reading sure = weighing("InvOice", 0.01);

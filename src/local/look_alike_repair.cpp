@@ -55,14 +55,19 @@ bool worth_repairing(const std::string& text, std::size_t begin, std::size_t end
 // clearly shows a 5 ("UP5ET"), S is no runner-up and the 5 stays.
 constexpr double kLeastRunnerUp = 0.05;
 
+// Whether the reader weighed `letter` for the glyph.
+bool weighed(const Glyph& glyph, char letter) {
+  return std::any_of(glyph.alternatives.begin(), glyph.alternatives.end(), [&](const GlyphChoice& choice) {
+    return choice.text == std::string(1, letter) && choice.confidence >= kLeastRunnerUp;
+  });
+}
+
 // The look-alike letters the glyph weighed, those in the case of the letters round them first
 // ("Re5et" is "Reset", not "ReSet").
 std::string letters_weighed(const Glyph& glyph, bool lower_case_round) {
   std::string letters;
   for (char letter : look_alikes(glyph.text[0])) {
-    for (const GlyphChoice& choice : glyph.alternatives) {
-      if (choice.text == std::string(1, letter) && choice.confidence >= kLeastRunnerUp) letters += letter;
-    }
+    if (weighed(glyph, letter)) letters += letter;
   }
   std::stable_partition(letters.begin(), letters.end(), [&](char c) {
     return (std::islower(static_cast<unsigned char>(c)) != 0) == lower_case_round;
@@ -111,6 +116,21 @@ std::vector<int> glyph_of_each_character(const Reading& reading) {
   return ascii ? glyph_of_each_code_point(reading) : std::vector<int>{};
 }
 
+// Calls visit(begin, end) for each white-space-separated token of `text`, without the punctuation
+// around it: [begin, end) from its first to its last letter or digit.
+template <typename Visit>
+void for_each_word(const std::string& text, Visit visit) {
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t stop = start;
+    while (stop < text.size() && !std::isspace(static_cast<unsigned char>(text[stop]))) ++stop;
+    std::size_t begin = start, end = stop;
+    while (begin < end && !is_letter(text[begin]) && !is_digit(text[begin])) ++begin;
+    while (end > begin && !is_letter(text[end - 1]) && !is_digit(text[end - 1])) --end;
+    visit(begin, end);
+    start = stop + 1;
+  }
+}
+
 constexpr int kFewestDigitsOfANumber = 3;
 
 bool is_upper(char c) { return std::isupper(static_cast<unsigned char>(c)) != 0; }
@@ -118,13 +138,6 @@ char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned 
 
 // Letters that differ from their other case in size alone: a reader tells them by context.
 bool size_only(char c) { return std::string_view("cosuvwxzCOSUVWXZ").find(c) != std::string_view::npos; }
-
-// Whether the reader weighed `letter` for the glyph.
-bool weighed(const Glyph& glyph, char letter) {
-  return std::any_of(glyph.alternatives.begin(), glyph.alternatives.end(), [&](const GlyphChoice& choice) {
-    return choice.text == std::string(1, letter) && choice.confidence >= kLeastRunnerUp;
-  });
-}
 
 // A word in lower case but for its first letter and capitals of size-only letters inside it
 // ("InvOice"): those capitals become small where the reader weighed the small letter.
@@ -205,50 +218,36 @@ void repair_look_alike_digits(Reading& reading, const std::function<bool(const s
   if (glyph_at.empty()) return;
 
   std::string& text = reading.text;
-  for (std::size_t start = 0; start < text.size();) {
-    std::size_t stop = start;
-    while (stop < text.size() && !std::isspace(static_cast<unsigned char>(text[stop]))) ++stop;
-    std::size_t begin = start, end = stop;  // the word without the punctuation around it
-    while (begin < end && !is_letter(text[begin]) && !is_digit(text[begin])) ++begin;
-    while (end > begin && !is_letter(text[end - 1]) && !is_digit(text[end - 1])) --end;
-    if (worth_repairing(text, begin, end)) {
-      std::vector<std::size_t> digits;
-      std::vector<std::string> letters;
-      for (std::size_t i = begin; i < end; ++i) {
-        if (!is_digit(text[i])) continue;
-        digits.push_back(i);
-        letters.push_back(letters_weighed(reading.glyphs[glyph_at[i]], lower_case_round(text, i, begin, end)));
-      }
-      if (try_look_alikes(text, digits, letters, 0, begin, end, is_word)) {
-        for (std::size_t i : digits) reading.glyphs[glyph_at[i]].text = std::string(1, text[i]);
-      }
+  for_each_word(text, [&](std::size_t begin, std::size_t end) {
+    if (!worth_repairing(text, begin, end)) return;
+    std::vector<std::size_t> digits;
+    std::vector<std::string> letters;
+    for (std::size_t i = begin; i < end; ++i) {
+      if (!is_digit(text[i])) continue;
+      digits.push_back(i);
+      letters.push_back(letters_weighed(reading.glyphs[glyph_at[i]], lower_case_round(text, i, begin, end)));
     }
-    start = stop + 1;
-  }
+    if (try_look_alikes(text, digits, letters, 0, begin, end, is_word)) {
+      for (std::size_t i : digits) reading.glyphs[glyph_at[i]].text = std::string(1, text[i]);
+    }
+  });
 }
 
 void repair_look_alike_letters_in_words(Reading& reading, const std::function<bool(const std::string&)>& is_word) {
   const std::vector<int> glyph_at = glyph_of_each_character(reading);
   if (glyph_at.empty()) return;
-  const std::string& text = reading.text;
-  for (std::size_t start = 0; start < text.size();) {
-    std::size_t stop = start;
-    while (stop < text.size() && !std::isspace(static_cast<unsigned char>(text[stop]))) ++stop;
-    std::size_t begin = start, end = stop;  // the word without the punctuation around it
-    while (begin < end && !is_letter(text[begin]) && !is_digit(text[begin])) ++begin;
-    while (end > begin && !is_letter(text[end - 1]) && !is_digit(text[end - 1])) --end;
+  for_each_word(reading.text, [&](std::size_t begin, std::size_t end) {
+    const std::string& text = reading.text;
     // Letters alone: "0lmDb" is a code, whatever its letters spell.
     const bool letters_only = std::all_of(text.begin() + static_cast<long>(begin),
                                           text.begin() + static_cast<long>(end), is_letter);
-    if (letters_only && end - begin >= kShortestWord) {
-      if (is_word(text.substr(begin, end - begin))) {
-        repair_case_inside_word(reading, glyph_at, begin, end);
-      } else {
-        repair_l_and_i(reading, glyph_at, begin, end, is_word);
-      }
+    if (!letters_only || end - begin < kShortestWord) return;
+    if (is_word(text.substr(begin, end - begin))) {
+      repair_case_inside_word(reading, glyph_at, begin, end);
+    } else {
+      repair_l_and_i(reading, glyph_at, begin, end, is_word);
     }
-    start = stop + 1;
-  }
+  });
 }
 
 }  // namespace crossocr
