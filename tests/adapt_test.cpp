@@ -48,6 +48,18 @@ class SimulatedServer {
   std::thread thread_;
 };
 
+// The CLI run in `mode` against the simulated model with a key for this run only: readings paid
+// for, to adapt from.
+testing::ProcessResult read_remotely(const SimulatedServer& remote, const std::string& mode,
+                                     std::vector<std::string> args, const std::vector<std::string>& images) {
+  args.insert(args.begin(), {"--mode", mode, "--base-url", remote.base_url()});
+  args.insert(args.end(), images.begin(), images.end());
+  setenv("GROQ_API_KEY", "sim-key", 1);
+  auto result = run_cli(args);
+  unsetenv("GROQ_API_KEY");
+  return result;
+}
+
 std::vector<std::string> images_of(const std::string& set) {
   std::vector<std::string> out;
   for (const auto& e : std::filesystem::directory_iterator(set)) {
@@ -99,12 +111,8 @@ TEST(Adapt, LearnsFromConfirmedRemoteReadingsInAVoteJsonl) {
   ScratchDir dir;
   const std::string set = testing::data_path("pycaptcha-upper");
   SimulatedServer remote(set, 0.6);
-  setenv("GROQ_API_KEY", "sim-key", 1);
-  std::vector<std::string> args = {"--mode", "vote", "--base-url", remote.base_url(), "--no-cache",
-                                   "--format", "jsonl", "-o", dir.file("vote.jsonl")};
-  for (const std::string& image : images_of(set)) args.push_back(image);
-  const auto vote = run_cli(args);
-  unsetenv("GROQ_API_KEY");
+  const auto vote = read_remotely(remote, "vote", {"--no-cache", "--format", "jsonl", "-o", dir.file("vote.jsonl")},
+                                  images_of(set));
   ASSERT_NE(vote.exit_code, 3) << vote.err;
 
   const std::string model = dir.file("pseudo.onnx");
@@ -136,14 +144,12 @@ TEST(Adapt, LearnsFromTheRemoteCache) {
   {
     SimulatedServer remote(set, 0.6);
     base_url = remote.base_url();
-    setenv("GROQ_API_KEY", "sim-key", 1);
-    std::vector<std::string> args = {"--mode", "remote", "--base-url", remote.base_url(), "--format", "jsonl"};
     // Two in three images are paid for; the rest are not in the cache.
+    std::vector<std::string> paid_for;
     for (std::size_t i = 0; i < images.size(); ++i) {
-      if (i % 3 != 2) args.push_back((dir.path() / "images" / std::filesystem::path(images[i]).filename()).string());
+      if (i % 3 != 2) paid_for.push_back((dir.path() / "images" / std::filesystem::path(images[i]).filename()).string());
     }
-    ASSERT_EQ(run_cli(args).exit_code, 0);
-    unsetenv("GROQ_API_KEY");
+    ASSERT_EQ(read_remotely(remote, "remote", {"--format", "jsonl"}, paid_for).exit_code, 0);
   }
   // The cache is keyed by endpoint and model too: adapt is told the ones that were paid for.
   const auto adapt = run_cli({"adapt", dir.file("images"), "--base-url", base_url, "-o", dir.file("cached.onnx"),
@@ -182,12 +188,8 @@ TEST(Adapt, RefitsTheCalibrationOnHeldBackRemoteReadings) {
   ScratchDir dir;
   const std::string set = testing::data_path("xor-strips");
   SimulatedServer remote(set, 0.6);
-  setenv("GROQ_API_KEY", "sim-key", 1);
-  std::vector<std::string> args = {"--mode", "remote", "--base-url", remote.base_url(), "--no-cache",
-                                   "--format", "jsonl", "-o", dir.file("remote.jsonl")};
-  for (const std::string& image : images_of(set)) args.push_back(image);
-  const auto paid = run_cli(args);
-  unsetenv("GROQ_API_KEY");
+  const auto paid = read_remotely(remote, "remote", {"--no-cache", "--format", "jsonl", "-o", dir.file("remote.jsonl")},
+                                  images_of(set));
   ASSERT_EQ(paid.exit_code, 0) << paid.err;
 
   const std::string model = dir.file("paid.onnx");
