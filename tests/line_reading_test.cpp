@@ -66,7 +66,8 @@ cv::Mat label_image(const std::vector<std::string>& lines, double scale = 0.9) {
 }
 
 // A letter in a number becomes its look-alike digit when three digits stand with it, it is the
-// only letter there, and the reader weighed the digit: "LOT 471l-B" is LOT 4711-B; codes stay.
+// only letter there, and the reader weighed the digit: "LOT 471l-B" is LOT 4711-B; codes and
+// units ("274g") stay.
 TEST(LookAlikeRepair, ALetterInANumberBecomesTheDigitItLooksLike) {
   const auto letter_weighing = [](const std::string& text, char letter, char digit, double doubt) {
     Reading r;
@@ -86,6 +87,9 @@ TEST(LookAlikeRepair, ALetterInANumberBecomesTheDigitItLooksLike) {
       {"A7l9", 'l', '1', 0.3, "A7l9"},          // two digits only
       {"ABC-123", 'B', '8', 0.3, "ABC-123"},
       {"BGGM I309", 'I', '1', 0.3, "BGGM I309"},  // a code's letter group opening with I
+      {"Battery 274g", 'g', '9', 0.3, "Battery 274g"},  // a unit closing the number
+      {"Pack 274g 2", 'g', '9', 0.3, "Pack 274g 2"},
+      {"Net 274g-5", 'g', '9', 0.3, "Net 2749-5"},      // inside a code, a misread digit
   };
   for (const auto& [text, letter, digit, doubt, repaired] : cases) {
     Reading r = letter_weighing(text, letter, digit, doubt);

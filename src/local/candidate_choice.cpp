@@ -1,6 +1,8 @@
 #include "local/candidate_choice.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <set>
 
@@ -77,6 +79,13 @@ bool sure_without_tesseract(const LineEvidence& evidence, const Reading& best) {
 }
 
 Reading final_choice(const LineEvidence& evidence, const Calibration& calibration) {
+  if (std::getenv("CROSSOCR_DEBUG_CANDIDATES")) {
+    for (std::size_t i = 0; i < evidence.candidates.size(); ++i) {
+      const Candidate& c = evidence.candidates[i];
+      std::fprintf(stderr, "  cand %d [%s] %.3f lp=%.2f votes=%d\n", static_cast<int>(c.reader), c.reading.text.c_str(),
+                   calibration.probability(candidate_features(evidence, i)), c.path_log_probability, c.votes);
+    }
+  }
   Reading best = most_probable(evidence, calibration);
   if (const auto own = adapted_reading_over(evidence, best.text)) return reading_of(evidence, *own, calibration);
   return best;

@@ -196,8 +196,12 @@ void repair_look_alike_letters(Reading& reading) {
         letters.push_back(i);
       }
     }
-    // A letter that opens the run is a code's ("I309" in "BGGM I309"), not a misread digit.
-    if (digits >= kFewestDigitsOfANumber && letters.size() == 1 && letters.front() > start) {
+    // A letter that opens the run is a code's ("I309" in "BGGM I309"), not a misread digit; a
+    // small one that ends the word is a unit ("274g", "30s"): both readers of a label in a font
+    // they never saw read "Green Battery 274g", and the repair made it 2749.
+    const bool unit = !letters.empty() && letters.back() + 1 == stop && std::islower(static_cast<unsigned char>(text[stop - 1])) &&
+                      (stop == text.size() || std::isspace(static_cast<unsigned char>(text[stop])));
+    if (digits >= kFewestDigitsOfANumber && letters.size() == 1 && letters.front() > start && !unit) {
       const std::size_t i = letters.front();
       Glyph& glyph = reading.glyphs[glyph_at[i]];
       const std::string digit(1, digit_like(text[i]));

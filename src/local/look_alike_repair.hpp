@@ -18,7 +18,8 @@ void repair_look_alike_digits(Reading& reading, const std::function<bool(const s
 
 // The other way round: a letter in a number ("471l", "2O24") becomes the digit it looks like when
 // at least three digits stand with it, it is the run's only letter and not its first (a code's
-// letter group often opens with one: "I309"), and the reader weighed that digit there.
+// letter group often opens with one: "I309"), not a small one ending the word (a unit: "274g"),
+// and the reader weighed that digit there.
 void repair_look_alike_letters(Reading& reading);
 
 // Letters read as their look-alikes inside words of letters (at least four): a capital of a
