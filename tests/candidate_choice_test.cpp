@@ -1,6 +1,6 @@
-// The choice among a line's candidate readings, with the shipped calibration and the evidence the
+// The choice among a line's candidate readings, with the shipped calibration: the evidence the
 // engine gathered for a handwritten-digit strip (a kind the line reader never saw) with a
-// recogniser adapted to that kind.
+// recogniser adapted to that kind, and for a printed label in a face no reader trained on.
 #include "local/candidate_choice.hpp"
 
 #include <gtest/gtest.h>
@@ -81,6 +81,66 @@ TEST_F(AdaptedRecognizer, TheShippedRecogniserHasNoSuchSay) {
 TEST_F(AdaptedRecognizer, OnlyCodesOfFourToSevenCharacters) {
   evidence.candidates[1].reading = reading({"6", "5", "4", "7", "2", "6", "1", "2"}, 1.0);
   EXPECT_EQ(final_choice(evidence, calibration).text, "G5€126");
+}
+
+// A printed label in a face no reader trained on (`41% off, 7 for $28`): the line reader unsure of
+// a reading no one shares, two of Tesseract's variants agreeing on one close to it.
+class UnsureLineReader : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    calibration = Calibration::load(default_calibration_path());
+    ASSERT_TRUE(calibration.fitted());
+    evidence.candidates.push_back(network(ReaderKind::kLine, glyphs_of("41% off,7 for $28", 0.8), -1.8));
+    evidence.candidates.push_back(network(ReaderKind::kStrip, glyphs_of("4tkoff7fors28", 0.7), -1.13));
+    Candidate tesseract{ReaderKind::kTesseract, glyphs_of("41% off, 7 for $28", 0.9)};
+    tesseract.votes = 2;
+    evidence.candidates.push_back(tesseract);
+    evidence.tesseract_ran = true;
+    // What makes the rule needed: the calibration, weighing each candidate alone, prefers the
+    // line reader.
+    ASSERT_EQ(most_probable(evidence, calibration).text, "41% off,7 for $28");
+  }
+
+  static Reading glyphs_of(const std::string& text, double confidence) {
+    Reading r;
+    r.text = text;
+    for (char c : text) {
+      if (c != ' ') r.glyphs.push_back(Glyph{std::string(1, c), confidence, {}});
+    }
+    return r;
+  }
+
+  Calibration calibration;
+  LineEvidence evidence;
+};
+
+TEST_F(UnsureLineReader, TesseractsAgreeingVariantsTakeTheLine) {
+  const Reading chosen = final_choice(evidence, calibration);
+  EXPECT_EQ(chosen.text, "41% off, 7 for $28");
+  EXPECT_GT(chosen.confidence, 0.0);
+  EXPECT_LT(chosen.confidence, 1.0);
+}
+
+TEST_F(UnsureLineReader, NotWhereTheLineReaderIsSure) {
+  evidence.candidates[0].path_log_probability = -1.0;
+  EXPECT_EQ(final_choice(evidence, calibration).text, most_probable(evidence, calibration).text);
+}
+
+TEST_F(UnsureLineReader, NotOnASingleVariantsReading) {
+  evidence.candidates[2].votes = 1;
+  EXPECT_EQ(final_choice(evidence, calibration).text, "41% off,7 for $28");
+}
+
+TEST_F(UnsureLineReader, NotOnAWhollyDifferentOrEmptyReading) {
+  evidence.candidates[2].reading = glyphs_of("Al o6 Zfer 8", 0.9);
+  EXPECT_EQ(final_choice(evidence, calibration).text, "41% off,7 for $28");
+  evidence.candidates[2].reading = glyphs_of("", 0.9);
+  EXPECT_EQ(final_choice(evidence, calibration).text, "41% off,7 for $28");
+}
+
+TEST_F(UnsureLineReader, NotWhereASecondReaderSharesTheLineReadersText) {
+  evidence.candidates[1].reading = glyphs_of("41% off,7 for $28", 0.7);
+  EXPECT_EQ(final_choice(evidence, calibration).text, "41% off,7 for $28");
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ import torch.nn as nn
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_recognizer import StripGenerator, find_fonts, greedy  # noqa: E402  (CAPTCHA styles, fonts, CTC)
+from train_recognizer import HELD_OUT_FONTS, StripGenerator, find_fonts, greedy  # noqa: E402  (CAPTCHA styles, fonts, CTC)
 
 # Class k+1 is CHARSET[k]; class 0 is CTC's blank. The C++ reader reads this list from the model's
 # side file (line_reader.json), so the two cannot drift apart.
@@ -637,9 +637,14 @@ def main():
     ap.add_argument("--captcha-share", type=float, default=0.12)
     ap.add_argument("--mild-share", type=float, default=0.0,
                     help="--dump-set: the share of printed lines drawn with mild damage only")
+    ap.add_argument("--held-out-fonts", action="store_true",
+                    help="--dump-set: draw in the faces of tools/training/held-out-fonts.txt alone, which "
+                         "training never uses")
     args = ap.parse_args()
 
-    fonts = find_fonts()
+    fonts = find_fonts(held_out=args.held_out_fonts)
+    if not fonts:
+        sys.exit("no font faces found" + (f" of the packages in {HELD_OUT_FONTS}" if args.held_out_fonts else ""))
     words = load_words()
     svg_strips = []
     if args.svg_strips:

@@ -48,12 +48,38 @@ def draws_latin(path):
     return sum(masks[u] != masks[u.lower()] for u in "ABEGR") >= 4
 
 
-def find_fonts():
+# Font packages kept out of every training run, so that readers can be measured on faces they never
+# learnt: lines drawn in the first list's faces decide thresholds (--held-out-fonts of the set
+# makers); the second's are for tools/training/unseen_font_labels.py alone.
+TRAINING = os.path.join(os.path.dirname(os.path.abspath(__file__)), "training")
+HELD_OUT_FONTS = os.path.join(TRAINING, "held-out-fonts.txt")
+PROBE_FONTS = os.path.join(TRAINING, "probe-fonts.txt")
+
+
+def package_faces(list_file):
+    """The font files installed by the Debian packages named in list_file (one per line); none where
+    the list is not there (the trainers installed beside the models, for `crossocr adapt`) or dpkg
+    is not."""
+    try:
+        with open(list_file) as f:
+            packages = f.read().split()
+        listed = subprocess.run(["dpkg", "-L", *packages], capture_output=True, text=True)
+    except OSError:
+        return set()
+    return {line for line in listed.stdout.splitlines() if line.endswith((".ttf", ".otf", ".pfb", ".t1"))}
+
+
+def find_fonts(held_out=False):
     """Faces grouped by family (the file name's first word), so a family with fifty weights, or the
-    same faces installed in three formats, weighs no more than a family of one."""
+    same faces installed in three formats, weighs no more than a family of one. Training's faces
+    are every one but the held-out and probe packages'; held_out: the held-out packages' alone."""
     listed = subprocess.run(["fc-list", ":lang=en", "file"], capture_output=True, text=True, check=True)
+    held_out_faces = package_faces(HELD_OUT_FONTS)
+    probe_faces = package_faces(PROBE_FONTS)
     families = {}
     for f in sorted(line.rstrip(": ") for line in listed.stdout.splitlines()):
+        if f in probe_faces or (f in held_out_faces) != held_out:
+            continue
         if f.endswith((".ttf", ".otf", ".pfb", ".t1")) and not any(s in f.lower() for s in SKIP_FACES) \
                 and draws_latin(f):
             family = re.split(r"[-_ .]", os.path.basename(f))[0].lower()

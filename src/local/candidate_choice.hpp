@@ -1,5 +1,5 @@
 // How the local engine chooses among the candidate readings of one line: by the calibrated
-// probability that each is exactly right, with two exceptions the calibration cannot see.
+// probability that each is exactly right, with exceptions the calibration cannot see.
 #pragma once
 
 #include "local/calibration.hpp"
@@ -30,8 +30,9 @@ Reading most_probable(const LineEvidence& evidence, const Calibration& calibrati
 bool sure_without_tesseract(const LineEvidence& evidence, const Reading& best);
 
 // The reading once every reader has spoken: the most probable, unless a recogniser adapted to the
-// user's kind is sure of a different text that no second reader contradicts it with (see
-// candidate_choice.cpp).
+// user's kind is sure of a different text that no second reader contradicts it with, or the line
+// reader, alone with its text, is unsure of it where Tesseract's variants agree on a text close to
+// it (see candidate_choice.cpp).
 Reading final_choice(const LineEvidence& evidence, const Calibration& calibration);
 
 }  // namespace crossocr

@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""Printed labels in faces no reader of crossocr trained on, and no threshold was chosen on (the
+packages of tools/training/probe-fonts.txt): one line, or 2-3 with --lines. Texts of a label's
+kinds (goods and weights, part numbers, addresses, dates, prices, lots, phones, e-mails, offers)
+from templates of their own, not the training sampler's. Mild damage: a degree or two of rotation,
+blur, noise, JPEG; a quarter light text on a dark ground. For measuring against stock Tesseract.
+
+    tools/training/unseen_font_labels.py OUT_DIR COUNT SEED [--lines]
+"""
+import argparse
+import json
+import os
+import random
+import sys
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from train_recognizer import PROBE_FONTS, package_faces  # noqa: E402
+
+NOUNS = ("Tea Coffee Filter Valve Cable Bolt Washer Battery Lamp Sensor Bracket Hinge Gasket Pump Hose Fuse "
+         "Relay Switch Socket Panel").split()
+ADJECTIVES = "Organic Green Black Steel Brass Copper Heavy Compact Spare Outdoor Indoor Large Small Red Blue".split()
+STREETS = "Baker Mill Station Church Elm Oak Park King Queen Harbour".split()
+WAYS = "Street Road Lane Avenue Way".split()
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+
+
+def text(r):
+    n = lambda a, b: str(r.randint(a, b))  # noqa: E731
+    return r.choice([
+        lambda: f"{r.choice(ADJECTIVES)} {r.choice(NOUNS)} {n(1, 999)}{r.choice(['g', 'ml', 'mm', 'W', 'V'])}",
+        lambda: f"PN {n(1000, 9999)}-{n(100, 9999)}-{r.choice(LETTERS[:10])}",
+        lambda: f"{n(1, 250)} {r.choice(STREETS)} {r.choice(WAYS)}",
+        lambda: f"Best before {n(1, 28)} {r.choice(MONTHS)} 20{n(24, 31)}",
+        lambda: f"${n(1, 999)}.{n(10, 99)}",
+        lambda: f"Lot {r.choice(LETTERS)}{r.choice(LETTERS)}{n(10000, 99999)}",
+        lambda: f"Tel. +{n(1, 49)} {n(100, 999)} {n(1000, 9999)}",
+        lambda: f"{r.choice(NOUNS).lower()}@{r.choice(STREETS).lower()}.{r.choice(['com', 'org', 'net'])}",
+        lambda: f"{r.choice(ADJECTIVES)} {r.choice(NOUNS)}",
+        lambda: f"{n(1, 99)}% off, {n(2, 9)} for ${n(5, 50)}",
+    ])()
+
+
+def label(r, faces, several, noise_seed):
+    lines = [text(r) for _ in range(r.choice([2, 3]) if several else 1)]
+    size = r.randint(14, 22) if several else r.randint(16, 40)
+    font = ImageFont.truetype(r.choice(faces), size)
+    dark = r.random() < 0.25
+    level = r.randint(0, 60) if dark else r.randint(200, 255)
+    ground = tuple(int(np.clip(level + r.randint(-25, 25), 0, 255)) for _ in range(3))
+    ink = tuple(r.randint(200, 255) if dark else r.randint(0, 80) for _ in range(3))
+    widest = max(font.getbbox(line)[2] for line in lines)
+    w, pitch = widest + 2 * r.randint(6, 20), int(size * 1.3)
+    h = pitch * len(lines) + 2 * r.randint(4, 12)
+    img = Image.new("RGB", (w, h), ground)
+    draw = ImageDraw.Draw(img)
+    y = (h - pitch * len(lines)) // 2
+    for line in lines:
+        x = (w - font.getbbox(line)[2]) // 2 if r.random() < 0.3 else (w - widest) // 2
+        draw.text((x, y), line, font=font, fill=ink)
+        y += pitch
+    a = np.asarray(img)[:, :, ::-1].copy()
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), r.uniform(-2, 2), 1)
+    a = cv2.warpAffine(a, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    if r.random() < 0.5:
+        a = cv2.GaussianBlur(a, (3, 3), r.uniform(0.3, 1.0))
+    noise = np.random.default_rng(noise_seed).normal(0, r.uniform(0, 8), a.shape)
+    return np.clip(a.astype(np.float32) + noise, 0, 255).astype(np.uint8), "\\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("count", type=int)
+    ap.add_argument("seed", type=int)
+    ap.add_argument("--lines", action="store_true", help="2-3 lines per label")
+    args = ap.parse_args()
+    # Small-capital faces draw lower case as capitals: their labels would be wrong.
+    faces = sorted(f for f in package_faces(PROBE_FONTS) if not any(s in f for s in ("caps", "math", "/type1/")))
+    if not faces:
+        sys.exit(f"none of the font packages in {PROBE_FONTS} is installed")
+    r = random.Random(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "labels.tsv"), "w", encoding="utf-8") as labels:
+        for i in range(args.count):
+            img, written = label(r, faces, args.lines, args.seed * 100000 + i)
+            name = f"{i:04d}.jpg" if r.random() < 0.5 else f"{i:04d}.png"
+            cv2.imwrite(os.path.join(args.out, name), img, [cv2.IMWRITE_JPEG_QUALITY, r.randint(50, 90)])
+            labels.write(f"{name}\t{written}\n")
+    with open(os.path.join(args.out, "dataset.json"), "w") as f:
+        json.dump({"name": os.path.basename(args.out.rstrip("/")), "count": args.count, "case_sensitive": True,
+                   "origin": f"generated by tools/training/unseen_font_labels.py (seed {args.seed})"}, f)
+
+
+if __name__ == "__main__":
+    main()
