@@ -20,17 +20,40 @@ Reading reading(const std::vector<std::string>& glyphs, double confidence, std::
   return r;
 }
 
+// A reading of `text` as Tesseract spells it: one glyph per character but spaces, each as sure
+// as `confidence`.
+Reading spelled(const std::string& text, double confidence) {
+  Reading r;
+  r.text = text;
+  for (char c : text) {
+    if (c != ' ') r.glyphs.push_back(Glyph{std::string(1, c), confidence, {}});
+  }
+  return r;
+}
+
 Candidate network(ReaderKind reader, Reading r, double path_log_probability, bool adapted = false) {
   Candidate c{reader, std::move(r), path_log_probability};
   c.adapted = adapted;
   return c;
 }
 
-class AdaptedRecognizer : public ::testing::Test {
+// The shipped calibration, and the evidence a fixture gathers for one line.
+class ShippedCalibration : public ::testing::Test {
  protected:
   void SetUp() override {
     calibration = Calibration::load(default_calibration_path());
     ASSERT_TRUE(calibration.fitted());
+  }
+
+  Calibration calibration;
+  LineEvidence evidence;
+};
+
+class AdaptedRecognizer : public ShippedCalibration {
+ protected:
+  void SetUp() override {
+    ShippedCalibration::SetUp();
+    if (HasFatalFailure()) return;
     // `654726` in handwriting: the line reader unsure of a wrong reading, the adapted recogniser
     // sure of the right one, Tesseract's variants reading something else again.
     evidence.candidates.push_back(
@@ -38,21 +61,12 @@ class AdaptedRecognizer : public ::testing::Test {
     evidence.candidates.push_back(
         network(ReaderKind::kStrip, reading({"6", "5", "4", "7", "2", "6"}, 1.0, {0.988}), -0.034, /*adapted=*/true));
     for (const char* tesseract : {"C5 72.6", "G* +72.6", "Gs 7-6"}) {
-      std::vector<std::string> glyphs;
-      for (const char* c = tesseract; *c; ++c) {
-        if (*c != ' ') glyphs.emplace_back(1, *c);
-      }
-      Candidate c{ReaderKind::kTesseract, reading(glyphs, 0.9)};
-      c.reading.text = tesseract;
-      evidence.candidates.push_back(c);
+      evidence.candidates.push_back(Candidate{ReaderKind::kTesseract, spelled(tesseract, 0.9)});
     }
     evidence.tesseract_ran = true;
     // What makes the rule needed: the shipped calibration prefers the line reader here.
     ASSERT_EQ(most_probable(evidence, calibration).text, "G5€126");
   }
-
-  Calibration calibration;
-  LineEvidence evidence;
 };
 
 TEST_F(AdaptedRecognizer, ItsSureReadingOverridesALoneUnsureLineReader) {
@@ -85,14 +99,14 @@ TEST_F(AdaptedRecognizer, OnlyCodesOfFourToSevenCharacters) {
 
 // A printed label in a face no reader trained on (`41% off, 7 for $28`): the line reader unsure of
 // a reading no one shares, two of Tesseract's variants agreeing on one close to it.
-class UnsureLineReader : public ::testing::Test {
+class UnsureLineReader : public ShippedCalibration {
  protected:
   void SetUp() override {
-    calibration = Calibration::load(default_calibration_path());
-    ASSERT_TRUE(calibration.fitted());
-    evidence.candidates.push_back(network(ReaderKind::kLine, glyphs_of("41% off,7 for $28", 0.8), -1.8));
-    evidence.candidates.push_back(network(ReaderKind::kStrip, glyphs_of("4tkoff7fors28", 0.7), -1.13));
-    Candidate tesseract{ReaderKind::kTesseract, glyphs_of("41% off, 7 for $28", 0.9)};
+    ShippedCalibration::SetUp();
+    if (HasFatalFailure()) return;
+    evidence.candidates.push_back(network(ReaderKind::kLine, spelled("41% off,7 for $28", 0.8), -1.8));
+    evidence.candidates.push_back(network(ReaderKind::kStrip, spelled("4tkoff7fors28", 0.7), -1.13));
+    Candidate tesseract{ReaderKind::kTesseract, spelled("41% off, 7 for $28", 0.9)};
     tesseract.votes = 2;
     evidence.candidates.push_back(tesseract);
     evidence.tesseract_ran = true;
@@ -100,18 +114,6 @@ class UnsureLineReader : public ::testing::Test {
     // line reader.
     ASSERT_EQ(most_probable(evidence, calibration).text, "41% off,7 for $28");
   }
-
-  static Reading glyphs_of(const std::string& text, double confidence) {
-    Reading r;
-    r.text = text;
-    for (char c : text) {
-      if (c != ' ') r.glyphs.push_back(Glyph{std::string(1, c), confidence, {}});
-    }
-    return r;
-  }
-
-  Calibration calibration;
-  LineEvidence evidence;
 };
 
 TEST_F(UnsureLineReader, TesseractsAgreeingVariantsTakeTheLine) {
@@ -132,14 +134,14 @@ TEST_F(UnsureLineReader, NotOnASingleVariantsReading) {
 }
 
 TEST_F(UnsureLineReader, NotOnAWhollyDifferentOrEmptyReading) {
-  evidence.candidates[2].reading = glyphs_of("Al o6 Zfer 8", 0.9);
+  evidence.candidates[2].reading = spelled("Al o6 Zfer 8", 0.9);
   EXPECT_EQ(final_choice(evidence, calibration).text, "41% off,7 for $28");
-  evidence.candidates[2].reading = glyphs_of("", 0.9);
+  evidence.candidates[2].reading = spelled("", 0.9);
   EXPECT_EQ(final_choice(evidence, calibration).text, "41% off,7 for $28");
 }
 
 TEST_F(UnsureLineReader, NotWhereASecondReaderSharesTheLineReadersText) {
-  evidence.candidates[1].reading = glyphs_of("41% off,7 for $28", 0.7);
+  evidence.candidates[1].reading = spelled("41% off,7 for $28", 0.7);
   EXPECT_EQ(final_choice(evidence, calibration).text, "41% off,7 for $28");
 }
 

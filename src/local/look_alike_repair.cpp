@@ -100,6 +100,12 @@ bool try_look_alikes(std::string& text, const std::vector<std::size_t>& position
   return false;
 }
 
+// Whether text[i] is a small letter with nothing after it in its word (white space or the end).
+bool small_letter_ending_a_word(const std::string& text, std::size_t i) {
+  return std::islower(static_cast<unsigned char>(text[i])) != 0 &&
+         (i + 1 == text.size() || std::isspace(static_cast<unsigned char>(text[i + 1])) != 0);
+}
+
 // The digit a letter is mistaken for; 0 when none.
 char digit_like(char letter) {
   for (char digit : std::string_view("0123456789")) {
@@ -199,9 +205,8 @@ void repair_look_alike_letters(Reading& reading) {
     // A letter that opens the run is a code's ("I309" in "BGGM I309"), not a misread digit; a
     // small one that ends the word is a unit ("274g", "30s"): both readers of a label in a font
     // they never saw read "Green Battery 274g", and the repair made it 2749.
-    const bool unit = !letters.empty() && letters.back() + 1 == stop && std::islower(static_cast<unsigned char>(text[stop - 1])) &&
-                      (stop == text.size() || std::isspace(static_cast<unsigned char>(text[stop])));
-    if (digits >= kFewestDigitsOfANumber && letters.size() == 1 && letters.front() > start && !unit) {
+    if (digits >= kFewestDigitsOfANumber && letters.size() == 1 && letters.front() > start &&
+        !small_letter_ending_a_word(text, letters.front())) {
       const std::size_t i = letters.front();
       Glyph& glyph = reading.glyphs[glyph_at[i]];
       const std::string digit(1, digit_like(text[i]));
